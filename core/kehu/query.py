@@ -1,0 +1,311 @@
+"""List customers: conditions from field definitions, ANDed (SPEC D2, D3, D5), sorted and paged.
+
+A request's conditions come as `field` or `field__op` keys (`grade=A`,
+`last_contact_date__gte=2024-01-01`, `tags__all=区域-华东,长期合作`).  Each names a `FilterDef`
+(core derives one per filterable field; plugins add theirs) whose `compile` returns a SQLAlchemy
+condition.  The actor's permission scope is ANDed in the same WHERE, so list, count, export and
+every later read see exactly the same rows.  SQL is built from expressions only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from kehu.actors import Actor
+from kehu.choices import HIDDEN_BY_DEFAULT
+from kehu.errors import FieldError, ValidationFailed
+from kehu.fields import Choice, FieldType
+from kehu.models import Customer
+
+Compile = Callable[[str, Any], ColumnElement[bool]]
+
+OPERATORS: dict[str, tuple[str, str]] = {
+    "eq": ("等于", "is"),
+    "ne": ("不等于", "is not"),
+    "in": ("属于", "is one of"),
+    "nin": ("不属于", "is none of"),
+    "contains": ("包含", "contains"),
+    "startswith": ("开头是", "starts with"),
+    "gte": ("不早于/不小于", "at least"),
+    "lte": ("不晚于/不大于", "at most"),
+    "gt": ("晚于/大于", "after / above"),
+    "lt": ("早于/小于", "before / below"),
+    "empty": ("为空", "is empty"),
+    "any": ("含任一", "has any of"),
+    "all": ("含全部", "has all of"),
+    "none": ("都不含", "has none of"),
+}
+LIST_OPERATORS = {"in", "nin", "any", "all", "none"}
+
+
+@dataclass(frozen=True)
+class FilterDef:
+    """A condition the list may use.  `compile(op, value)` gets a cleaned value (a list for list ops)."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    operators: tuple[str, ...]
+    compile: Compile
+    # How values are parsed: a FieldType (dates, numbers, choices) — text when None.
+    value_type: FieldType = FieldType.TEXT
+    choices: tuple[Choice, ...] = ()
+    plugin: str = "core"
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+    def describe(self, lang: str = "zh") -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label(lang),
+            "operators": list(self.operators),
+            "type": str(self.value_type),
+            "choices": [{"value": c.value, "label": c.label(lang)} for c in self.choices],
+            "plugin": self.plugin,
+        }
+
+
+@dataclass(frozen=True)
+class Condition:
+    key: str
+    op: str
+    value: Any
+    # the compiled SQL condition
+    clause: ColumnElement[bool] = field(compare=False, repr=False)
+
+
+# Sort keys that never hold NULL, so keyset (cursor) pagination can use them.
+KEYSET_SORTS = {"id", "code", "name", "entry_date", "created_at", "updated_at"}
+DEFAULT_SORT = "-id"
+MAX_LIMIT = 500
+
+# Keys of list requests that are not conditions.
+RESERVED = {"sort", "limit", "offset", "cursor", "include", "lang", "fields"}
+
+
+def parse_conditions(app, params: Mapping[str, Any]) -> list[Condition]:
+    """Conditions from request parameters; every bad one is reported, field by field."""
+    from kehu.values import clean_value
+    from kehu.validation import Invalid
+
+    conditions: list[Condition] = []
+    errors: list[FieldError] = []
+    for raw_key, raw in params.items():
+        if raw_key in RESERVED:
+            continue
+        key, _, op = raw_key.partition("__")
+        op = op or "eq"
+        fd = app.filters.get(key)
+        if fd is None:
+            errors.append(FieldError(raw_key, "unknown_filter", {"field": key}))
+            continue
+        if op not in fd.operators:
+            errors.append(FieldError(raw_key, "unknown_operator", {"field": key, "op": op}))
+            continue
+        try:
+            value = _parse_value(fd, op, raw, clean_value)
+        except Invalid as exc:
+            errors.append(FieldError(raw_key, exc.rule, exc.params))
+            continue
+        conditions.append(Condition(key, op, value, fd.compile(op, value)))
+    if errors:
+        raise ValidationFailed(errors)
+    return conditions
+
+
+def _parse_value(fd: FilterDef, op: str, raw: Any, clean_value) -> Any:
+    from kehu.fields import FieldDef
+    from kehu.validation import Invalid
+
+    if op == "empty":
+        value = str(raw).strip().lower()
+        if value not in ("true", "false", "1", "0"):
+            raise Invalid("invalid_boolean")
+        return value in ("true", "1")
+    # Parse like the field itself, but without its validators: "contains 138" is a fine filter.
+    parser = FieldDef(fd.key, fd.value_type, fd.label_zh, fd.label_en, "basic", choices=fd.choices)
+    if fd.value_type in (FieldType.MULTI_ENUM, FieldType.LIST):
+        parser = FieldDef(fd.key, FieldType.ENUM if fd.choices else FieldType.TEXT, fd.label_zh,
+                          fd.label_en, "basic", choices=fd.choices)
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    if op in LIST_OPERATORS:
+        items = [part for item in items for part in str(item).replace("，", ",").split(",")]
+        values = [clean_value(parser, item) for item in items]
+        values = [v for v in values if v is not None]
+        if not values:
+            raise Invalid("required")
+        return values
+    if len(items) != 1:
+        raise Invalid("not_text")
+    value = clean_value(parser, items[0])
+    if value is None:
+        raise Invalid("required")
+    return value
+
+
+def compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    """The usual comparison operators on one column (or JSON element)."""
+    match op:
+        case "eq":
+            return column == value
+        case "ne":
+            return or_(column != value, column.is_(None))
+        case "in":
+            return column.in_(value)
+        case "nin":
+            return or_(column.not_in(value), column.is_(None))
+        case "contains":
+            return column.contains(value, autoescape=True)
+        case "startswith":
+            return column.startswith(value, autoescape=True)
+        case "gte":
+            return column >= value
+        case "lte":
+            return column <= value
+        case "gt":
+            return column > value
+        case "lt":
+            return column < value
+        case "empty":
+            return column.is_(None) if value else column.is_not(None)
+    raise ValueError(op)
+
+
+# --- Listing -------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    items: list[Customer]
+    total: int | None
+    limit: int
+    offset: int
+    next_cursor: str | None
+    sort: str
+
+
+def base_conditions(
+    app, actor: Actor, conditions: Sequence[Condition] = (), *, include_hidden: bool = False,
+    deleted: bool = False, action: str = "read",
+) -> list[ColumnElement[bool]]:
+    """The WHERE of every read: the permission scope, soft deletion, D5's default, the conditions."""
+    where: list[ColumnElement[bool]] = list(app.scope(actor, action))
+    where.append(Customer.deleted_at.is_not(None) if deleted else Customer.deleted_at.is_(None))
+    # D5: inactive and dormant customers are left out unless asked for by a status condition.
+    if not include_hidden and not any(c.key == "status" for c in conditions):
+        where.append(Customer.status.not_in(HIDDEN_BY_DEFAULT))
+    where += [c.clause for c in conditions]
+    return where
+
+
+def _sort_columns(app, sort: str) -> list[tuple[str, Any, bool]]:
+    result = []
+    for part in [p.strip() for p in sort.split(",") if p.strip()]:
+        desc = part.startswith("-")
+        key = part.lstrip("-+")
+        f = app.fields.fields.get(key)
+        column = None
+        if key in ("id", "created_at", "updated_at"):
+            column = getattr(Customer, key)
+        elif f is not None and f.storage == "column" and (f.listed or f.filterable):
+            column = getattr(Customer, f.column or f.key)
+        if column is None:
+            raise ValidationFailed([FieldError("sort", "unknown_sort", {"field": key})])
+        result.append((key, column, desc))
+    if not any(key == "id" for key, _, _ in result):
+        result.append(("id", Customer.id, result[-1][2] if result else True))
+    return result
+
+
+def list_customers(
+    app, session: Session, actor: Actor, conditions: Sequence[Condition] = (), *,
+    sort: str = DEFAULT_SORT, limit: int = 50, offset: int = 0, cursor: str | None = None,
+    with_total: bool = True, include_hidden: bool = False, deleted: bool = False,
+) -> Page:
+    """One page of the customers `actor` may see that meet all `conditions` (SPEC D2, D3, D5).
+
+    Deep pages: pass the previous page's `next_cursor` (keyset pagination, constant cost at any
+    depth) when sorting by columns that are never empty; `offset` works for any sort.
+    """
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    where = base_conditions(app, actor, conditions, include_hidden=include_hidden, deleted=deleted)
+    sorts = _sort_columns(app, sort or DEFAULT_SORT)
+    stmt: Select = select(Customer).where(*where)
+    keyset = all(key in KEYSET_SORTS for key, _, _ in sorts)
+    if cursor:
+        if not keyset:
+            raise ValidationFailed([FieldError("cursor", "bad_cursor")])
+        stmt = stmt.where(_after(sorts, _decode_cursor(cursor, len(sorts))))
+        offset = 0
+    order = [col.desc() if desc else col.asc() for _, col, desc in sorts]
+    rows = list(session.scalars(stmt.order_by(*order).offset(offset).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and keyset and rows:
+        last = rows[-1]
+        next_cursor = _encode_cursor([getattr(last, col.key) for _, col, _ in sorts])
+    total = count_customers(app, session, actor, conditions, include_hidden=include_hidden,
+                            deleted=deleted) if with_total else None
+    return Page(rows, total, limit, offset, next_cursor, sort or DEFAULT_SORT)
+
+
+def count_customers(
+    app, session: Session, actor: Actor, conditions: Sequence[Condition] = (), *,
+    include_hidden: bool = False, deleted: bool = False,
+) -> int:
+    where = base_conditions(app, actor, conditions, include_hidden=include_hidden, deleted=deleted)
+    return session.scalar(select(func.count()).select_from(Customer).where(*where)) or 0
+
+
+def _after(sorts: list[tuple[str, Any, bool]], values: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the sort order (the OR-expansion of a row comparison)."""
+    clauses = []
+    for i, (_, col, desc) in enumerate(sorts):
+        equal_before = [sorts[j][1] == values[j] for j in range(i)]
+        beyond = col < values[i] if desc else col > values[i]
+        clauses.append(and_(*equal_before, beyond))
+    return or_(*clauses) if clauses else true()
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    def plain(v: Any) -> Any:
+        if isinstance(v, date):
+            return {"d": v.isoformat()}
+        if isinstance(v, Decimal):
+            return {"n": str(v)}
+        return v
+
+    return base64.urlsafe_b64encode(json.dumps([plain(v) for v in values]).encode()).decode()
+
+
+def _decode_cursor(cursor: str, n: int) -> list[Any]:
+    from datetime import datetime
+
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(raw, list) or len(raw) != n:
+            raise ValueError
+        values = []
+        for v in raw:
+            if isinstance(v, dict) and "d" in v:
+                text = v["d"]
+                values.append(datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text))
+            elif isinstance(v, dict) and "n" in v:
+                values.append(Decimal(v["n"]))
+            else:
+                values.append(v)
+        return values
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise ValidationFailed([FieldError("cursor", "bad_cursor")]) from None
+

@@ -1,0 +1,154 @@
+"""pytest fixtures for kehu and for plugin authors (installed as the `kehu` pytest plugin).
+
+Every test that takes `database_url` (or a fixture built on it) runs twice: on a fresh SQLite
+file and on a fresh PostgreSQL database.  PostgreSQL tests are skipped, with the reason shown,
+when no server is reachable — unless `KEHU_REQUIRE_POSTGRESQL=1` (set by `.ci/run`), which turns
+the skip into a failure so CI cannot pass without them.
+
+    def test_my_plugin(make_kehu):
+        app = make_kehu(enable=["tags"], extra_plugins=[my_plugin_module])
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from kehu.app import Kehu
+from kehu.config import Settings
+
+PG_ADMIN_URL = os.environ.get("KEHU_TEST_POSTGRESQL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgresql_problem() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any reason at all means: no usable server
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+
+
+_pg_problem: list[str | None] = []
+
+
+def postgresql_problem() -> str | None:
+    if not _pg_problem:
+        _pg_problem.append(_postgresql_problem())
+    return _pg_problem[0]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgresql: runs against a PostgreSQL server")
+
+
+def _require_postgresql() -> None:
+    problem = postgresql_problem()
+    if problem is None:
+        return
+    if os.environ.get("KEHU_REQUIRE_POSTGRESQL") == "1":
+        pytest.fail(f"{problem} (KEHU_REQUIRE_POSTGRESQL=1)")
+    pytest.skip(problem)
+
+
+def create_postgresql_database() -> tuple[str, Callable[[], None]]:
+    """A fresh, empty database and the function that drops it."""
+    _require_postgresql()
+    name = f"kehu_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, drop
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kehu.db'}"
+        return
+    url, drop = create_postgresql_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture
+def kehu_settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+
+
+@pytest.fixture
+def make_kehu(kehu_settings: Settings) -> Iterator[Callable[..., Kehu]]:
+    """Build apps on the test's database: `make_kehu(enable=[...], extra_plugins=[...])`.
+
+    `enable` names plugins to enable first (installed ones or those in `extra_plugins`).
+    Apps built by one test share its database, as several server processes would.
+    """
+    apps: list[Kehu] = []
+
+    def factory(enable: list[str] = (), extra_plugins: list[Any] = (), settings: Settings | None = None) -> Kehu:
+        settings = settings or kehu_settings
+        app = Kehu(settings, extra_plugins=extra_plugins)
+        apps.append(app)
+        if enable:
+            for name in enable:
+                app.set_plugin_enabled(name, True)
+            app = Kehu(settings, extra_plugins=extra_plugins)
+            apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture
+def kehu_app(make_kehu: Callable[..., Kehu]) -> Kehu:
+    """An app with core only, on a fresh database."""
+    return make_kehu()
+
+
+_serial = iter(range(1, 10**9))
+
+
+def valid_uscc(n: int) -> str:
+    """A valid Unified Social Credit Code (GB 32100) distinct for each `n`."""
+    from stdnum.cn import uscc
+
+    body = f"91310000{n:09d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def customer_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid enterprise customer for create calls; every call gets a new credit code."""
+    n = next(_serial)
+    data: dict[str, Any] = {
+        "customer_type": "enterprise",
+        "name": f"上海测试{n}号信息科技有限公司",
+        "credit_code": valid_uscc(n),
+        "province": "上海市",
+        "city": "上海市",
+        "district": "浦东新区",
+        "street": f"张江路{n}号",
+        "industry": "I65",
+        "grade": "B",
+        "contacts": [{"name": "张伟", "title": "采购经理", "mobile": "13812345678", "email": f"zw{n}@example.com"}],
+    }
+    data.update(overrides)
+    return data
