@@ -103,21 +103,28 @@ def _add(found: dict[str, PluginInfo], info: PluginInfo, origin: str) -> None:
 def load_order(installed: dict[str, PluginInfo], enabled: set[str]) -> list[str]:
     """Enabled plugins, dependencies first; refuses unknown, missing and cyclic dependencies."""
     graph: dict[str, set[str]] = {}
-    for name in sorted(enabled):
+    pending = sorted(enabled)
+    while pending:  # the enabled plugins and everything they need, installed or not
+        name = pending.pop()
+        if name in graph:
+            continue
         if name not in installed:
             raise PluginError(detail=_missing(name, None, "not_installed"))
-        deps = set(installed[name].manifest.depends)
-        for dep in sorted(deps):
+        graph[name] = set(installed[name].manifest.depends)
+        for dep in sorted(graph[name]):
             if dep not in installed:
                 raise PluginError(detail=_missing(name, dep, "not_installed"))
-            if dep not in enabled:
-                raise PluginError(detail=_missing(name, dep, "not_enabled"))
-        graph[name] = deps
+            pending.append(dep)
     try:
-        return list(graphlib.TopologicalSorter(graph).static_order())
+        order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as exc:
         cycle = " → ".join(exc.args[1])
-        raise PluginError(detail=f"cyclic dependency: {cycle}") from exc
+        raise PluginError(detail=f"cyclic dependency: {cycle} / 插件之间存在循环依赖：{cycle}") from exc
+    for name in order:
+        for dep in sorted(graph[name]):
+            if name in enabled and dep not in enabled:
+                raise PluginError(detail=_missing(name, dep, "not_enabled"))
+    return order
 
 
 def _missing(plugin: str, dependency: str | None, state: str) -> str:

@@ -134,7 +134,9 @@ def _parse_value(fd: FilterDef, op: str, raw: Any, clean_value) -> Any:
         return value in ("true", "1")
     # Parse like the field itself, but without its validators: "contains 138" is a fine filter.
     parser = FieldDef(fd.key, fd.value_type, fd.label_zh, fd.label_en, "basic", choices=fd.choices)
-    if fd.value_type in (FieldType.MULTI_ENUM, FieldType.LIST):
+    if op in ("contains", "startswith"):  # part of a value: plain text ("industry starts with C")
+        parser = FieldDef(fd.key, FieldType.TEXT, fd.label_zh, fd.label_en, "basic")
+    elif fd.value_type in (FieldType.MULTI_ENUM, FieldType.LIST):
         parser = FieldDef(fd.key, FieldType.ENUM if fd.choices else FieldType.TEXT, fd.label_zh,
                           fd.label_en, "basic", choices=fd.choices)
     items = raw if isinstance(raw, list | tuple) else [raw]

@@ -71,7 +71,7 @@ def _choice(f: FieldDef, raw: Any) -> str:
         return value
     # Accept a label too ("制造业-…", "A类（高价值）"), so people and spreadsheets can use words.
     for c in f.choices:
-        if value in (c.zh, c.en):
+        if value in (normalize_text(c.zh), normalize_text(c.en)):
             return c.value
     shown = "、".join(c.value for c in f.choices[:12]) + ("…" if len(f.choices) > 12 else "")
     raise Invalid("invalid_choice", choices=shown)
