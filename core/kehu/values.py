@@ -32,7 +32,8 @@ def clean_value(f: FieldDef, raw: Any) -> Any:
     if f.type in TEXTUAL:
         if not isinstance(raw, str | int):
             raise Invalid("not_text")
-        value = check_not_vague(normalize_text(str(raw)))
+        # Notes keep their line breaks; one-line fields collapse all whitespace.
+        value = check_not_vague(normalize_text(str(raw), multiline=f.type == T.LONGTEXT))
         if f.max_length and len(value) > f.max_length:
             raise Invalid("too_long", max=f.max_length)
     elif f.type == T.ENUM:
