@@ -103,10 +103,12 @@ class Kehu:
             for sub in batch or ():
                 registry.subcategories[sub.key] = sub
         self.fields = registry
-        self.filters = {}
+        # Built aside, then swapped in: requests in other threads never see a half-filled dict.
+        filters = {}
         for batch in self.hook.register_filters(app=self):
             for fd in batch or ():
-                self.filters[fd.key] = fd
+                filters[fd.key] = fd
+        self.filters = filters
 
     # --- permissions (answers come from plugins; none means single-team mode) ----------------
 

@@ -68,7 +68,9 @@ def customer_validate(app, session, actor, customer, values, is_new):
 
     `values` is the cleaned input (typed, normalised) after core's field checks passed;
     `customer` is the row as stored before the change (None when `is_new`).  Nothing has been
-    written yet; any error anywhere refuses the whole save.
+    written yet; any error anywhere refuses the whole save.  A plugin may replace the values of
+    its own fields in `values` by their canonical form (tags: normalised, sorted names), which is
+    then what core compares, logs and hands to `customers_saved`; it never touches other keys.
     """
 
 

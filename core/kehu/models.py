@@ -181,8 +181,8 @@ class ChangeLog(Base):
     # plugin's own action such as tag_merge.
     action: Mapped[str] = mapped_column(String(32))
     field: Mapped[str | None] = mapped_column(String(64))
-    old: Mapped[Any] = mapped_column(JSON(none_as_null=True))
-    new: Mapped[Any] = mapped_column(JSON(none_as_null=True))
+    old: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    new: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[User | None] = relationship(lazy="joined")

@@ -294,17 +294,23 @@ def add_contact(app, actor: Actor, code: str, data: Mapping[str, Any], *, versio
                 reason: str | None = None) -> Contact:
     with _writing(app) as session:
         customer = _for_change(app, session, actor, code, "update", version)
-        cleaned, errors = clean_contacts([data])
-        new = cleaned[0] if cleaned else {}
-        if not errors and new.get("is_primary"):
+        # Clean the fields alone: the rules spanning contacts (two methods, one primary) are checked
+        # on all of them below — a new contact with only a mobile is fine if the others have more,
+        # and it becomes primary only when asked to.
+        prefix = f"contacts[{len(customer.contacts)}]."
+        new, errors = clean_fields(CONTACT_FIELDS, {k: v for k, v in data.items() if k != "id"}, prefix)
+        if is_empty(new.get("name")) and not any(e.field == prefix + "name" for e in errors):
+            errors.append(FieldError(prefix + "name", "required"))
+        if errors:
+            raise ValidationFailed(errors)
+        if new.get("is_primary"):
             for other in customer.contacts:
                 other.is_primary = False
-        contact = Contact(**new) if not errors else None
-        if contact is not None:
-            customer.contacts.append(contact)
-            errors = contact_rules([plain_contact(c) for c in customer.contacts])
+        contact = Contact(**new)
+        customer.contacts.append(contact)
+        errors = contact_rules([plain_contact(c) for c in customer.contacts])
         if errors:
-            raise ValidationFailed([_contact_error(e, len(customer.contacts) - 1) for e in errors])
+            raise ValidationFailed(errors)
         session.flush()
         return _contact_changed(app, session, actor, customer, contact, "contact_add", reason,
                                 {f"contacts[{contact.id}]": (None, plain_contact(contact))})
@@ -358,10 +364,6 @@ def _contact_of(customer: Customer, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound(contact=contact_id)
     return contact
-
-
-def _contact_error(error: FieldError, index: int) -> FieldError:
-    return FieldError(error.field.replace("contacts[0]", f"contacts[{index}]"), error.rule, error.params)
 
 
 def _contact_changed(app, session, actor, customer, contact, action, reason, changes) -> Contact:

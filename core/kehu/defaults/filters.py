@@ -128,7 +128,8 @@ def _needs_completion(op: str, value: bool):
 
 @hookimpl
 def register_filters(app):
-    filters = [field_filter(f) for f in app.fields if f.filterable]
+    # A plugin-stored field lives in the plugin's tables: its plugin registers its filter (tags).
+    filters = [field_filter(f) for f in app.fields if f.filterable and f.storage != Storage.PLUGIN]
     filters += [
         FilterDef("q", "关键词", "Keyword", ("eq",), _keyword),
         FilterDef("contact_name", "联系人姓名", "Contact name", ("eq", "contains", "startswith"),
