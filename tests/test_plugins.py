@@ -166,3 +166,19 @@ def test_plugin_field_in_custom_storage(make_kehu):
     c = records.create_customer(app, app.system_actor, customer_payload(wechat_group="华东客户群"))
     assert c.custom == {"wechat_group": "华东客户群"}
     assert "wechat_group" in app.filters
+
+
+def test_startup_sees_the_built_app(make_kehu):
+    seen = {}
+
+    def startup(app):
+        seen["fields"] = "tags_probe" in app.fields
+        seen["order"] = list(app.plugins.order)
+
+    def register_fields():
+        from kehu.fields import FieldDef, FieldType, Storage
+
+        return [FieldDef("tags_probe", FieldType.TEXT, "探针", "Probe", "basic", storage=Storage.CUSTOM)]
+
+    make_kehu(enable=["probe"], extra_plugins=[plugin("probe", startup=startup, register_fields=register_fields)])
+    assert seen == {"fields": True, "order": ["probe"]}
