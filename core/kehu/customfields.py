@@ -45,7 +45,9 @@ def add_field(app, actor: Actor, data: Mapping[str, Any]) -> FieldDef:
     if type_ not in ALLOWED_TYPES:
         errors.append(FieldError("type", "invalid_choice", {"choices": ", ".join(ALLOWED_TYPES)}))
     category = data.get("category") or ""
-    if category not in CATEGORIES:
+    if not category:
+        errors.append(FieldError("category", "required"))
+    elif category not in CATEGORIES:
         errors.append(FieldError("category", "unknown_category", {"category": category}))
     subcategory = data.get("subcategory") or None
     if subcategory and subcategory not in app.fields.subcategories:

@@ -321,9 +321,10 @@ def update_contact(app, actor: Actor, code: str, contact_id: int, data: Mapping[
     with _writing(app) as session:
         customer = _for_change(app, session, actor, code, "update", version)
         contact = _contact_of(customer, contact_id)
-        values, errors = clean_fields(CONTACT_FIELDS, data, "contacts[0].")
+        prefix = f"contacts[{customer.contacts.index(contact)}]."  # errors name the contact's position
+        values, errors = clean_fields(CONTACT_FIELDS, data, prefix)
         if "name" in values and is_empty(values["name"]):
-            errors.append(FieldError("contacts[0].name", "required"))
+            errors.append(FieldError(prefix + "name", "required"))
         if errors:
             raise ValidationFailed(errors)
         before = plain_contact(contact)

@@ -1,0 +1,53 @@
+"""The Litestar application: the JSON API with its OpenAPI document (SPEC H5), plugin routes.
+
+    from kehu.web import create_web_app
+    web = create_web_app(kehu_app)   # any ASGI server: uvicorn.run(web)
+
+The API is served at /api/..., the OpenAPI document at /schema/openapi.json.  A plugin's
+handlers (from its `register_routes` hook) ask for the app, the acting user and the reader's
+language by name: `def hello(kehu: KehuDep, actor: ActorDep, lang: LangDep) -> dict: ...`;
+`responses=ERROR_RESPONSES` on its decorator documents kehu's error shape in OpenAPI.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+
+from kehu.app import Kehu
+from kehu.web import api, definitions
+from kehu.web.bridge import plugin_routes
+from kehu.web.deps import DEPENDENCIES, ActorDep, KehuDep, LangDep
+from kehu.web.errors import ERROR_RESPONSES, EXCEPTION_HANDLERS
+
+__all__ = ["ERROR_RESPONSES", "ActorDep", "KehuDep", "LangDep", "create_web_app"]
+
+
+DESCRIPTION = """Customer records (客户资料管理) as JSON.
+
+Messages and labels are in Chinese by default; `?lang=en` or `Accept-Language: en` for English.
+Until sign-in arrives, the `X-Kehu-User` header names the acting user (the system user without it).
+Every error answers `{"error": {"status", "code", "message", "fields": [{"field", "rule", "message"}]}}`.
+"""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("kehu")
+    except metadata.PackageNotFoundError:  # running from a checkout without installing
+        return "0"
+
+
+def create_web_app(kehu: Kehu, *, debug: bool = False) -> Litestar:
+    """A Litestar app serving `kehu` (one app object per process; state holds the Kehu app)."""
+    return Litestar(
+        route_handlers=[api.CustomerController, *definitions.HANDLERS, *plugin_routes(kehu)],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"kehu": kehu}),
+        openapi_config=OpenAPIConfig(title="kehu API", version=_version(), description=DESCRIPTION),
+        debug=debug,
+    )

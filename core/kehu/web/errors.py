@@ -1,0 +1,147 @@
+"""Every error, from any handler (plugins' too), answers the same JSON in the reader's language:
+
+    {"error": {"status": 422, "code": "validation_failed", "message": "...",
+               "fields": [{"field": "credit_code", "rule": "uscc_checksum", "message": "..."}]}}
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+
+from kehu.defaults.core_fields import CONTACT_FIELDS
+from kehu.errors import KehuError
+from kehu.messages import render
+from kehu.web.deps import language_of
+
+log = logging.getLogger("kehu.web")
+
+_CONTACT_KEY = re.compile(r"^contacts\[[^\]]*\]\.(\w+)$")
+_CONTACT_LABELS = {f.key: f for f in CONTACT_FIELDS}
+# Request keys that are not fields but can still be named by an error.
+_OTHER_LABELS = {
+    "contacts": ("联系人", "Contacts"),
+    "version": ("版本号", "Version"),
+    "reason": ("修改原因", "Reason"),
+    "sort": ("排序", "Sort"),
+    "cursor": ("分页位置", "Page position"),
+    "key": ("代码", "Key"),
+    "label_zh": ("中文名称", "Chinese label"),
+    "label_en": ("英文名称", "English label"),
+    "type": ("类型", "Type"),
+    "category": ("分类", "Category"),
+    "parent": ("上级分类", "Parent category"),
+    "choices": ("选项", "Options"),
+    "required_for": ("必填的客户类型", "Required for"),
+    "validators": ("校验规则", "Checks"),
+}
+
+
+def field_label(kehu: Any, key: str, lang: str) -> str:
+    """The label of whatever an error names: a field, a contact field, a filter, a request key."""
+    if match := _CONTACT_KEY.match(key):
+        f = _CONTACT_LABELS.get(match.group(1))
+        return f.label(lang) if f else key
+    if kehu is not None:
+        if key in kehu.fields:
+            return kehu.fields[key].label(lang)
+        base = key.partition("__")[0]  # a condition such as grade__in
+        if base in kehu.filters:
+            return kehu.filters[base].label(lang)
+    if key in _OTHER_LABELS:
+        return _OTHER_LABELS[key][1 if lang == "en" else 0]
+    return key
+
+
+def error_response(status: int, code: str, message: str, fields: list[dict[str, str]] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    body = {"error": {"status": status, "code": code, "message": message, "fields": fields or []}}
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+# --- the shape, as OpenAPI documents it ---------------------------------------------------
+
+
+@dataclass
+class FieldProblem:
+    field: str
+    rule: str
+    message: str
+
+
+@dataclass
+class ErrorDetail:
+    status: int
+    code: str
+    message: str
+    fields: list[FieldProblem]
+
+
+@dataclass
+class ErrorBody:
+    error: ErrorDetail
+
+
+# `responses=ERROR_RESPONSES` on a handler replaces Litestar's default error schema in OpenAPI.
+ERROR_RESPONSES = {
+    status: ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
+    for status, description in {
+        400: "Bad request: malformed JSON, a parameter of the wrong type, a plugin problem",
+        401: "X-Kehu-User names no active user",
+        403: "Not allowed",
+        404: "No such record (or not one you may see)",
+        409: "Changed by somebody else since you read it (stale version), or a conflict",
+        422: "Refused input, field by field; nothing was saved",
+    }.items()
+}
+
+
+# --- exception handlers --------------------------------------------------------------------
+
+
+def kehu_error(request: Request, exc: KehuError) -> Response:
+    lang = language_of(request)
+    kehu = getattr(request.app.state, "kehu", None)
+    fields = [
+        {"field": e.field, "rule": e.rule, "message": e.message(lang, label=field_label(kehu, e.field, lang))}
+        for e in getattr(exc, "errors", ())
+    ]
+    return error_response(exc.status, exc.rule, exc.message(lang), fields)
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    """Litestar's own errors: unknown route, bad JSON, a path or query value of the wrong type."""
+    if exc.status_code >= 500:
+        return unexpected_error(request, exc)
+    lang = language_of(request)
+    if exc.status_code in (403, 404):  # e.g. a plugin's guard, an unknown path: say it like core does
+        code = "forbidden" if exc.status_code == 403 else "not_found"
+        return error_response(exc.status_code, code, render(code, lang))
+    fields = []
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        for item in exc.extra:
+            if isinstance(item, dict):
+                key = str(item.get("key") or "")
+                fields.append({"field": key, "rule": "bad_request",
+                               "message": render("bad_request", lang, detail=item.get("message", ""))})
+    return error_response(exc.status_code, "bad_request", render("bad_request", lang, detail=exc.detail),
+                          fields, headers=exc.headers)
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response:
+    # The traceback goes to the log only: it may hold data or internals the caller must not see.
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "error", render("error", language_of(request)))
+
+
+EXCEPTION_HANDLERS = {
+    KehuError: kehu_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}
