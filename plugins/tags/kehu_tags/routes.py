@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from kehu.actors import Actor
-from kehu.app import Kehu
 from kehu.errors import FieldError, ValidationFailed
+from kehu.web import ActorDep, KehuDep, LangDep
 from kehu_tags import service
 
-Body = dict[str, Any]
+Body = JSONBody[dict[str, Any]]
+TagId = FromPath[int]
 
 
 def _reason(data: Body) -> str | None:
@@ -31,7 +32,7 @@ class TagController(Controller):
     tags = ["tags"]
 
     @get("/", sync_to_thread=True)
-    def index(self, kehu: Kehu, actor: Actor, lang: str, dimension: str | None = None) -> dict[str, Any]:
+    def index(self, kehu: KehuDep, actor: ActorDep, lang: LangDep, dimension: FromQuery[str | None] = None) -> dict[str, Any]:
         """Every tag with `usage` (customers carrying it, not deleted, within your scope).
 
         Flat, each with its `dimension`; `dimensions` sums them up per dimension.
@@ -50,16 +51,16 @@ class TagController(Controller):
         }
 
     @get("/{tag_id:int}", sync_to_thread=True)
-    def detail(self, tag_id: int, kehu: Kehu, actor: Actor) -> dict[str, Any]:
+    def detail(self, tag_id: TagId, kehu: KehuDep, actor: ActorDep) -> dict[str, Any]:
         return service.get_tag(kehu, actor, tag_id)
 
     @post("/", sync_to_thread=True)
-    def create(self, data: Body, kehu: Kehu, actor: Actor) -> dict[str, Any]:
+    def create(self, data: Body, kehu: KehuDep, actor: ActorDep) -> dict[str, Any]:
         """Create a tag: {"name": "区域-华东", "description": "..."} (201)."""
         return service.create_tag(kehu, actor, data)
 
     @patch("/{tag_id:int}", sync_to_thread=True)
-    def update(self, tag_id: int, data: Body, kehu: Kehu, actor: Actor) -> dict[str, Any]:
+    def update(self, tag_id: TagId, data: Body, kehu: KehuDep, actor: ActorDep) -> dict[str, Any]:
         """Rename and/or describe: {"name": "...", "description": "...", "reason": "..."}.
 
         A rename keeps every link and writes a "tag_rename" history row on each customer.
@@ -68,13 +69,13 @@ class TagController(Controller):
         return service.update_tag(kehu, actor, tag_id, changes, reason=_reason(data))
 
     @post("/{tag_id:int}/merge", status_code=200, sync_to_thread=True)
-    def merge(self, tag_id: int, data: Body, kehu: Kehu, actor: Actor) -> dict[str, Any]:
+    def merge(self, tag_id: TagId, data: Body, kehu: KehuDep, actor: ActorDep) -> dict[str, Any]:
         """Merge this tag into another: {"into": id, "reason": "..."}; duplicates collapse."""
         if data.get("into") is None:
             raise ValidationFailed([FieldError("into", "required")])
         return service.merge_tags(kehu, actor, tag_id, data["into"], reason=_reason(data))
 
     @delete("/{tag_id:int}", status_code=200, sync_to_thread=True)
-    def remove(self, tag_id: int, kehu: Kehu, actor: Actor, reason: str | None = None) -> dict[str, Any]:
+    def remove(self, tag_id: TagId, kehu: KehuDep, actor: ActorDep, reason: FromQuery[str | None] = None) -> dict[str, Any]:
         """Delete a tag and its links; each customer that carried it gets a "tag_delete" history row."""
         return service.delete_tag(kehu, actor, tag_id, reason=reason)

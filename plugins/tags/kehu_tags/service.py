@@ -76,7 +76,7 @@ def resolve(session: Session, names: Iterable[str]) -> dict[str, str]:
     if not names:
         return {}
     stmt = select(TagAlias.name, Tag.name).join(Tag, Tag.id == TagAlias.tag_id).where(TagAlias.name.in_(names))
-    return dict(session.execute(stmt).tuples().all())
+    return dict(session.execute(stmt).all())
 
 
 def list_tags(app, actor: Actor, *, dimension: str | None = None, tag_id: int | None = None) -> list[dict[str, Any]]:
@@ -167,7 +167,7 @@ def ensure_tags(session: Session, actor: Actor, names: Iterable[str]) -> dict[st
     names = sorted(set(names))
     if not names:
         return {}
-    found = dict(session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names))).tuples().all())
+    found = dict(session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names))).all())
     missing = [n for n in names if n not in found]
     if missing:
         dialect_insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
@@ -175,7 +175,7 @@ def ensure_tags(session: Session, actor: Actor, names: Iterable[str]) -> dict[st
         rows = [{"name": n, "dimension": rules.dimension_of(n), "created_at": moment, "created_by_id": actor.id}
                 for n in missing]
         session.execute(dialect_insert(Tag).values(rows).on_conflict_do_nothing(index_elements=["name"]))
-        found.update(session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(missing))).tuples().all())
+        found.update(session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(missing))).all())
     return found
 
 
