@@ -271,3 +271,16 @@ def test_missing_key_information_is_flagged(kehu_app):
                                    {"street": "世纪大道1号", "scale": "100-499", "source": "exhibition",
                                     "owner": "system"}, version=1)
     assert done.completion_due is None
+
+
+def test_key_information_depends_on_the_customer_type(kehu_app):
+    """A person has no company size or street on file by default: not flagged; a company is."""
+    app = kehu_app
+    complete = {"grade": "B", "source": "referral", "owner": "system"}
+    person = customer_payload(customer_type="individual", name="李娜", id_number="11010519491231002X", **complete)
+    for key in ("credit_code", "street", "district"):
+        person.pop(key)
+    assert records.create_customer(app, app.system_actor, person).completion_due is None
+    company = customer_payload(scale="20-99", **complete)
+    company.pop("street")
+    assert records.create_customer(app, app.system_actor, company).completion_due is not None

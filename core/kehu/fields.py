@@ -113,8 +113,9 @@ class FieldDef:
     storage: Storage = Storage.COLUMN
     # The Customer attribute behind a COLUMN field, when it differs from the key (owner → owner_id).
     column: str | None = None
-    # Key information (SPEC A8): when missing, the profile is flagged for completion in 24 hours.
-    key_info: bool = False
+    # Customer types for which this is key information (SPEC A8): when it is missing, the profile
+    # is flagged for completion within 24 hours.
+    key_info_for: frozenset[str] = frozenset()
     plugin: str = "core"
     help_zh: str = ""
     help_en: str = ""
@@ -128,6 +129,9 @@ class FieldDef:
 
     def is_required(self, customer_type: str | None) -> bool:
         return customer_type in self.required_for
+
+    def is_key_info(self, customer_type: str | None) -> bool:
+        return customer_type in self.key_info_for
 
     def describe(self, lang: str = "zh") -> dict[str, Any]:
         """Plain-data description for the API and screens."""
@@ -148,7 +152,7 @@ class FieldDef:
             "filterable": self.filterable,
             "listed": self.listed,
             "readonly": self.readonly,
-            "key_info": self.key_info,
+            "key_info_for": sorted(self.key_info_for),
             "storage": str(self.storage),
             "plugin": self.plugin,
             "help": self.help_en if lang == "en" else self.help_zh,

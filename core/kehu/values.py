@@ -146,8 +146,9 @@ def missing_required(
 
 
 def missing_key_info(registry: FieldRegistry, state: Mapping[str, Any]) -> list[str]:
-    """Key-information fields still empty: the profile is flagged for completion (SPEC A8)."""
-    return [f.key for f in registry if f.key_info and is_empty(state.get(f.key))]
+    """Key-information fields (by customer type) still empty: flagged for completion (SPEC A8)."""
+    customer_type = state.get("customer_type")
+    return [f.key for f in registry if f.is_key_info(customer_type) and is_empty(state.get(f.key))]
 
 
 def clean_contacts(raw: Any) -> tuple[list[dict[str, Any]], list[FieldError]]:
