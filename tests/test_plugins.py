@@ -182,3 +182,34 @@ def test_startup_sees_the_built_app(make_kehu):
 
     make_kehu(enable=["probe"], extra_plugins=[plugin("probe", startup=startup, register_fields=register_fields)])
     assert seen == {"fields": True, "order": ["probe"]}
+
+
+def test_may_do_checks_cover_lists_and_reads(make_kehu):
+    """D5: hidden and deleted customers need more rights; reading one needs "read" on it."""
+
+    def permission_allowed(actor, action, customer):
+        if actor.username == "system":
+            return None
+        if action in ("list_hidden", "list_deleted"):
+            return False
+        if action == "read" and customer is not None and customer.grade == "C":
+            return False
+        return None
+
+    app = make_kehu(enable=["d5"], extra_plugins=[plugin("d5", permission_allowed=permission_allowed)])
+    from kehu.actors import Actor
+    from kehu.query import count_customers
+
+    c = records.create_customer(app, app.system_actor, customer_payload(grade="C"))
+    viewer = Actor(id=None, username="viewer", display_name="访客")
+    with app.db.read() as s:
+        assert list_customers(app, s, viewer).total == 1
+        for kwargs in ({"include_hidden": True}, {"deleted": True}):
+            with pytest.raises(Forbidden):
+                list_customers(app, s, viewer, **kwargs)
+            with pytest.raises(Forbidden):
+                count_customers(app, s, viewer, **kwargs)
+        with pytest.raises(Forbidden):
+            records.load_customer(app, s, viewer, c.code)
+    with pytest.raises(Forbidden):
+        records.history(app, viewer, c.code)

@@ -196,6 +196,15 @@ class Page:
     sort: str
 
 
+def authorize_list(app, actor: Actor, *, include_hidden: bool = False, deleted: bool = False) -> None:
+    """May `actor` list customers at all — and the hidden (D5) or deleted ones?"""
+    app.authorize(actor, "list")
+    if include_hidden:
+        app.authorize(actor, "list_hidden")
+    if deleted:
+        app.authorize(actor, "list_deleted")
+
+
 def base_conditions(
     app, actor: Actor, conditions: Sequence[Condition] = (), *, include_hidden: bool = False,
     deleted: bool = False, action: str = "read",
@@ -239,6 +248,7 @@ def list_customers(
     Deep pages: pass the previous page's `next_cursor` (keyset pagination, constant cost at any
     depth) when sorting by columns that are never empty; `offset` works for any sort.
     """
+    authorize_list(app, actor, include_hidden=include_hidden, deleted=deleted)
     limit = max(1, min(int(limit), MAX_LIMIT))
     where = base_conditions(app, actor, conditions, include_hidden=include_hidden, deleted=deleted)
     sorts = _sort_columns(app, sort or DEFAULT_SORT)
@@ -266,6 +276,7 @@ def count_customers(
     app, session: Session, actor: Actor, conditions: Sequence[Condition] = (), *,
     include_hidden: bool = False, deleted: bool = False,
 ) -> int:
+    authorize_list(app, actor, include_hidden=include_hidden, deleted=deleted)
     where = base_conditions(app, actor, conditions, include_hidden=include_hidden, deleted=deleted)
     return session.scalar(select(func.count()).select_from(Customer).where(*where)) or 0
 

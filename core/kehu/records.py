@@ -111,7 +111,11 @@ def field_values(app, customer: Customer, plugin_data: Mapping[str, Any]) -> dic
 
 def load_customer(app, session: Session, actor: Actor, code: str, action: str = "read",
                   *, deleted: bool = False, for_update: bool = False) -> Customer:
-    """The customer with `code` if `actor` may `action` it; else NotFound, as if it did not exist."""
+    """The customer with `code` if `actor` may `action` it.
+
+    Outside the actor's scope: NotFound, exactly as if it did not exist; inside the scope but
+    not allowed to `action` it: Forbidden.
+    """
     where = base_conditions(app, actor, include_hidden=True, deleted=deleted, action=action)
     stmt = select(Customer).where(Customer.code == code, *where)
     if for_update and session.bind.dialect.name == "postgresql":
@@ -119,6 +123,7 @@ def load_customer(app, session: Session, actor: Actor, code: str, action: str = 
     customer = session.scalar(stmt)
     if customer is None:
         raise NotFound(code=code)
+    app.authorize(actor, action, "customer", customer)
     return customer
 
 
@@ -275,7 +280,6 @@ def delete_customer(app, actor: Actor, code: str, *, version: int | None = None,
 def restore_customer(app, actor: Actor, code: str, *, reason: str | None = None) -> Customer:
     with _writing(app) as session:
         customer = load_customer(app, session, actor, code, "restore", deleted=True, for_update=True)
-        app.authorize(actor, "restore", "customer", customer)
         customer.deleted_at = None
         _flush_versioned(session, customer)
         _log(session, customer, actor, "restore", reason)
@@ -408,7 +412,6 @@ class _writing:
 
 def _for_change(app, session: Session, actor: Actor, code: str, action: str, version: int | None) -> Customer:
     customer = load_customer(app, session, actor, code, action, for_update=True)
-    app.authorize(actor, action, "customer", customer)
     if action == "update" and version is None:
         raise ValidationFailed([FieldError("version", "required")])
     if version is not None and int(version) != customer.version:
