@@ -192,8 +192,10 @@ def test_missing_dependency_is_refused_clearly(kehu, settings, fake_plugins):
     assert "child" in listed.output and "parent" in listed.output
     result = kehu("plugins", "enable", "child")
     assert result.exit_code == 2
-    assert "'child'" in result.stderr and "'parent'" in result.stderr and "not installed" in result.stderr
-    assert "依赖" in result.stderr
+    assert result.stderr.strip() == "插件“child”依赖“parent”，但后者未安装"
+    english = kehu("plugins", "enable", "child", lang="en")
+    assert english.exit_code == 2
+    assert english.stderr.strip() == 'Plugin "child" depends on "parent", which is not installed'
     assert "child" not in enabled_plugins(settings)
 
 

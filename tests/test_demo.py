@@ -1,4 +1,4 @@
-"""Demo data (kehu.demo): realistic, valid under every rule, deterministic for a seed (SPEC A3–A6)."""
+"""Demo data (kehu.demo, kehu.demo_data): realistic, valid under every rule, deterministic for a seed (SPEC A3–A6)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from stdnum.cn import ric, uscc
 
-from kehu import demo
+from kehu import demo, demo_data
 from kehu.app import Kehu
 from kehu.config import Settings
 from kehu.defaults.core_fields import CONTACT_METHODS
@@ -52,23 +52,55 @@ def test_resident_id_matches_the_standard_example():
 
 
 def test_every_name_title_and_prefix_in_the_tables_is_accepted():
-    for surname, _, _ in demo.SURNAMES:
-        for given, _ in demo.GIVEN_MALE + demo.GIVEN_FEMALE:
+    for surname, _, _ in demo_data.SURNAMES:
+        for given, _ in demo_data.GIVEN_MALE + demo_data.GIVEN_FEMALE:
             assert check_real_name(surname + given) == surname + given
-    for title in demo.TITLES_ENTERPRISE + demo.TITLES_INSTITUTION:
+    for title in demo_data.TITLES_ENTERPRISE + demo_data.TITLES_INSTITUTION:
         assert check_not_vague(title) == title
-    for prefix in demo.MOBILE_PREFIXES:
+    for prefix in demo_data.MOBILE_PREFIXES:
         number = prefix + "12345678"
         assert check_mobile(number) == number
 
 
+def test_faker_words_that_are_taken_pass_the_rules():
+    fake = demo.faker_for(0)
+    titles = {j for j in (fake.job() for _ in range(5000)) if demo.is_business_title(j)}
+    occupations = {j for j in (fake.job() for _ in range(5000)) if demo.is_occupation(j)}
+    trade_names = {p for p in (fake.company_prefix() for _ in range(2000)) if demo.is_trade_name(p)}
+    assert len(titles) >= 20 and len(occupations) >= 100 and len(trade_names) >= 20
+    for title in titles | occupations:
+        assert check_not_vague(title) == title and len(title) <= 50
+    for name in trade_names:
+        assert not name.endswith(("公司", "科技")) and not any(c.short in name for c in demo_data.CITIES)
+    assert not demo.is_business_title("传菜主管") and not demo.is_occupation("计算机硬件")
+    assert not demo.is_trade_name("济南亿次元") and not demo.is_trade_name("方正科技")
+
+
+def test_faker_adds_variety_the_tables_do_not_have(make_kehu):
+    app = make_kehu()
+    demo.generate(app, 150, seed=1)
+    customers = all_customers(app)
+    table_titles = set(demo_data.TITLES_ENTERPRISE + demo_data.TITLES_INSTITUTION)
+    titles = {k.title for c in customers for k in c.contacts if k.title}
+    assert titles - table_titles, "some contacts have a Faker job title"
+    assert any(c.contacts[0].title for c in customers if c.customer_type == "individual"), "occupations"
+    roads = {r for city in demo_data.CITIES for r in city.roads}
+    assert any(not c.street.startswith(tuple(roads)) for c in customers), "some roads come from Faker"
+    brands = {a + b for a, _ in demo_data.BRAND_CHARS for b, _ in demo_data.BRAND_CHARS}
+    faker_named = [c for c in customers if c.customer_type == "enterprise"
+                   and not any(brand in c.name for brand in brands)]
+    assert faker_named, "some enterprises have a Faker trade name"
+    for c in faker_named:  # no pinyin for the company's domain: free mail only
+        assert all(k.email.split("@")[1] in demo_data.FREE_MAIL for k in c.contacts if k.email), c.name
+
+
 def test_every_district_code_is_a_real_one():
-    for city in demo.CITIES:
-        assert city.area in demo.SALES_BY_AREA
+    for city in demo_data.CITIES:
+        assert city.area in demo_data.SALES_BY_AREA
         for district, code in city.districts:
             place = ric.get_birth_place(demo.resident_id(code, date(2015, 1, 1), 1))
             assert place["province"] == city.province and place["county"] == district, (district, code)
-    for code in demo.STABLE_BIRTHPLACES:
+    for code in demo_data.STABLE_BIRTHPLACES:
         assert demo.born_there(code, 1950) and demo.born_there(code, 2003)
 
 
@@ -107,14 +139,14 @@ def test_customers_look_like_a_real_book(make_kehu):
     statuses = Counter(c.status for c in customers)
     assert statuses.most_common(1)[0][0] == "active"
     for c in customers:
-        city = next(x for x in demo.CITIES if x.city == c.city)
+        city = next(x for x in demo_data.CITIES if x.city == c.city)
         assert c.province == city.province and c.district in dict(city.districts), c
         assert c.area == city.area
-        assert c.region == ("local" if c.province == demo.HOME_PROVINCE else "domestic")
+        assert c.region == ("local" if c.province == demo_data.HOME_PROVINCE else "domestic")
         assert c.owner is not None and c.department is not None
         assert c.owner.department_id == c.department_id
-        assert c.department.name == demo.SALES_BY_AREA[c.area]
-        if c.stage in demo.PAST_INTENT:
+        assert c.department.name == demo_data.SALES_BY_AREA[c.area]
+        if c.stage in demo_data.PAST_INTENT:
             assert c.cumulative_amount > 0 and c.first_cooperation_date is not None
         else:
             assert c.cumulative_amount is None
@@ -132,13 +164,13 @@ def test_organisation(make_kehu):
     with app.db.read() as session:
         depts = {d.name: d for d in session.scalars(select(Department))}
         users = {u.username: u for u in session.scalars(select(User))}
-    centre = depts[demo.SALES_CENTRE]
+    centre = depts[demo_data.SALES_CENTRE]
     for name in ("华东销售部", "华北销售部", "华南销售部"):
         assert depts[name].parent_id == centre.id
     assert {"客服部", "市场部", "财务部"} <= set(depts)
     assert users["admin"].display_name == "数据管理员"
     assert users["zhangwei"].department_id == depts["华东销售部"].id
-    assert {u.username for u in demo.DEMO_USERS} <= set(users)
+    assert {u.username for u in demo_data.DEMO_USERS} <= set(users)
 
 
 @pytest.fixture
@@ -155,8 +187,8 @@ def second_settings(database_url, tmp_path):
 
 
 def snapshot(app: Kehu) -> list[tuple]:
-    return [(c.name, c.credit_code, c.id_number, c.grade, c.owner.username,
-             tuple((k.name, k.mobile, k.email) for k in c.contacts)) for c in all_customers(app)]
+    return [(c.name, c.credit_code, c.id_number, c.grade, c.owner.username, c.street,
+             tuple((k.name, k.mobile, k.email, k.title) for k in c.contacts)) for c in all_customers(app)]
 
 
 def test_same_seed_same_customers(make_kehu, second_settings):
@@ -199,7 +231,7 @@ def test_tags_when_the_tags_plugin_is_enabled(make_kehu):
         tags = plugin_values(app, session, [c.id for c in customers])
     given = [t for c in customers for t in (tags[c.id].get("tags") or [])]
     assert given, "some customers have tags"
-    allowed = set(demo.AREA_TAGS.values()) | {"状态-意向强烈", "合作-长期合作", "合作-新客户", "价值-区域重点",
+    allowed = set(demo_data.AREA_TAGS.values()) | {"状态-意向强烈", "合作-长期合作", "合作-新客户", "价值-区域重点",
                                               "风险-投诉客户", "需求-需求升级"}
     assert set(given) <= allowed
     assert max(len(tags[c.id].get("tags") or []) for c in customers) <= 3

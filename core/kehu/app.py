@@ -73,7 +73,7 @@ class Kehu:
         """
         installed = self.plugins.installed
         if name not in installed:
-            raise PluginError(detail=f"no plugin named {name!r} is installed / 没有安装名为“{name}”的插件")
+            raise PluginError("plugin_unknown", plugin=name)
         now = set(self.plugins.order)
         if enabled:
             order = load_order(installed, now | {name})  # refuses missing / cyclic dependencies
@@ -81,10 +81,7 @@ class Kehu:
         else:
             needed_by = dependents(installed, now - {name}, name)
             if needed_by:
-                raise PluginError(
-                    detail=f"plugin {name!r} is needed by enabled plugin(s) {', '.join(needed_by)}"
-                    f" / 插件“{name}”仍被已启用的插件 {', '.join(needed_by)} 依赖"
-                )
+                raise PluginError("plugin_needed_by", plugin=name, dependents=", ".join(needed_by))
         with self.db.write() as session:
             state = session.get(PluginState, name) or PluginState(name=name, enabled=enabled)
             state.enabled = enabled

@@ -7,86 +7,108 @@
 sales departments, support, marketing, finance; a data admin `admin`, department heads and sales
 people such as `zhangwei`), then `count` customers through the real service layer
 (`kehu.records.create_in`, ~200 per transaction), so validation, the change log and every
-plugin hook run exactly as for a person's edit.  Everything is decided by one seeded
-`random.Random`, so the same seed on a fresh database gives the same customers.
+plugin hook run exactly as for a person's edit.
+
+Where the values come from:
+
+- Faker zh_CN (`Faker("zh_CN")`, seeded with `seed_instance(seed)`) gives variety: the trade
+  names of about a quarter of the enterprises (`company_prefix()`: "上海鸿睿思博机械设备有限公司"),
+  about half the titles of an enterprise's second and third contacts (`job()`: "供应链经理",
+  "项目工程师"), the occupation of most individual customers, kept as their contact's title
+  (`job()`: "证券分析师", "中学教师"), about a third of the roads (`city_name()` +
+  `street_suffix()`: "沈阳路"; Chinese cities often name roads after other cities) and building
+  blocks (`building_number()`: "B座").  Its words pass the filters at the end of
+  `kehu.demo_data` first (no category headings of its job list, no waiter's job at a machinery
+  maker, no trade name that names a city or says "科技").  Not used: `company_suffix()` (only
+  科技/网络/信息/传媒, which would contradict the industry field) and `lorem` (word salad; there is
+  no free-text field to fill).
+- The tables in `kehu.demo_data` give whatever must be consistent, which Faker zh_CN cannot
+  guarantee: cities with their own districts, GB/T 2260 codes and roads (Faker draws province,
+  city and district independently); person names with their pinyin, so e-mail addresses and IM
+  accounts match the people (Faker's romanized names do not follow its Chinese names: 李 →
+  "Deng"); trade-name characters with pinyin for the company's e-mail domain (a company named
+  with a Faker trade name has no pinyin, so its contacts use free mail: QQ, 163, ...); industry
+  words that agree with the industry field; institutions; the primary contact's title (the
+  decision-makers a supplier deals with); mobile ranges; and the weights of grades, stages and
+  statuses.  Dates follow the cooperation stage and status, so they come from the same random
+  generator rather than Faker.
 
 Identity numbers are valid, not real: credit codes carry a GB 11714 organisation code and the
 GB 32100 check character, resident ID numbers a real area code, a birth date and the GB 11643
-check character (both computed with `stdnum`).  Addresses are consistent (district inside its
-city inside its province) because they come from the table below rather than Faker, whose zh_CN
-address parts are drawn independently; names come with their pinyin, so e-mail addresses match
-the people and companies they belong to.
+check character (both computed with `stdnum`).
+
+Everything is decided by one seeded `random.Random` and one seeded Faker, so the same seed on a
+fresh database gives the same customers (with the same Faker version: its word lists may change
+between releases).
 """
 
 from __future__ import annotations
 
 import functools
 import random
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from faker import Faker
 from sqlalchemy import select
 from stdnum.cn import ric, uscc
 
 from kehu import records
 from kehu.actors import Actor
+from kehu.demo_data import (
+    AMOUNT_BY_GRADE,
+    AREA_TAGS,
+    BRAND_CHARS,
+    BUILDINGS,
+    CHINESE_ORDINALS,
+    CITIES,
+    CONFIDENTIALITY,
+    DEMANDS,
+    DEMO_USERS,
+    DEPARTMENTS,
+    FAKER_OCCUPATION_ENDINGS,
+    FAKER_TITLE_FUNCTIONS,
+    FAKER_TITLE_LEVELS,
+    FAKER_TRADE_NAME_SKIP,
+    FREE_MAIL,
+    GIVEN_FEMALE,
+    GIVEN_MALE,
+    GRADES,
+    HOME_PROVINCE,
+    INSTITUTIONS,
+    MOBILE_PREFIXES,
+    PAST_INTENT,
+    SALES_BY_AREA,
+    SCALES_ENTERPRISE,
+    SCALES_INSTITUTION,
+    SOURCES,
+    STABLE_BIRTHPLACES,
+    STAGES,
+    STATUSES,
+    SURNAMES,
+    TITLES_ENTERPRISE,
+    TITLES_INSTITUTION,
+    TRADES,
+    City,
+)
 from kehu.models import Customer, Department, User
 from kehu.timeutil import today
 
 BATCH = 200
-HOME_PROVINCE = "上海市"  # where the demo company sits: customers there are "local" (本地)
 REASON = "演示数据 / demo data"
+FAKER_TRADE_NAME_SHARE = 0.25  # enterprises named with a Faker trade name (their contacts use free mail)
+FAKER_ROAD_SHARE = 0.3  # addresses on a Faker road rather than one of the city's own
+FAKER_TITLE_SHARE = 0.5  # an enterprise's further contacts with a Faker job title
+FAKER_OCCUPATION_SHARE = 0.6  # individual customers whose occupation is given (as the contact's title)
+FAKER_TRIES = 300  # draws before giving up on a filtered Faker word (then the tables are used)
+
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+
 
 # --- Organisation --------------------------------------------------------------------------
-
-SALES_CENTRE = "销售中心"
-DEPARTMENTS: tuple[tuple[str, str | None], ...] = (
-    (SALES_CENTRE, None),
-    ("华东销售部", SALES_CENTRE),
-    ("华北销售部", SALES_CENTRE),
-    ("华南销售部", SALES_CENTRE),
-    ("客服部", None),
-    ("市场部", None),
-    ("财务部", None),
-)
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    display_name: str
-    department: str | None
-    # What the person does (SPEC G1); a permissions plugin may map these to its roles.
-    role: str  # admin / head / sales / support / marketing / finance
-
-
-DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("admin", "数据管理员", None, "admin"),
-    DemoUser("yangfan", "杨帆", SALES_CENTRE, "head"),
-    DemoUser("liqiang", "李强", "华东销售部", "head"),
-    DemoUser("zhangwei", "张伟", "华东销售部", "sales"),
-    DemoUser("liuyang", "刘洋", "华东销售部", "sales"),
-    DemoUser("chenjing", "陈静", "华东销售部", "sales"),
-    DemoUser("wangjun", "王军", "华北销售部", "head"),
-    DemoUser("zhaomin", "赵敏", "华北销售部", "sales"),
-    DemoUser("sunli", "孙丽", "华北销售部", "sales"),
-    DemoUser("chenjie", "陈杰", "华南销售部", "head"),
-    DemoUser("zhouxin", "周欣", "华南销售部", "sales"),
-    DemoUser("wuhao", "吴昊", "华南销售部", "sales"),
-    DemoUser("huangting", "黄婷", "客服部", "support"),
-    DemoUser("linfeng", "林峰", "市场部", "marketing"),
-    DemoUser("xujing", "徐静", "财务部", "finance"),
-)
-
-# Which sales department looks after which area (kehu.choices.AREA).
-SALES_BY_AREA = {
-    "east": "华东销售部", "central": "华东销售部",
-    "north": "华北销售部", "northeast": "华北销售部", "northwest": "华北销售部",
-    "south": "华南销售部", "southwest": "华南销售部",
-}
 
 
 def ensure_organisation(app) -> None:
@@ -106,266 +128,33 @@ def ensure_organisation(app) -> None:
                                  department_id=depts[u.department].id if u.department else None))
 
 
-# --- Places --------------------------------------------------------------------------------
+
+# --- Faker zh_CN ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class City:
-    province: str
-    city: str
-    short: str  # as used in company names: 上海明达信息科技有限公司
-    area: str
-    weight: int
-    districts: tuple[tuple[str, str], ...]  # (district, 6-digit administrative code)
-    roads: tuple[str, ...]
+def faker_for(seed: int) -> Faker:
+    """A zh_CN Faker seeded for `seed` (its own random state: Faker's global seed is not touched)."""
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    return fake
 
 
-CITIES: tuple[City, ...] = (
-    City("上海市", "上海市", "上海", "east", 14,
-         (("黄浦区", "310101"), ("徐汇区", "310104"), ("长宁区", "310105"), ("静安区", "310106"),
-          ("普陀区", "310107"), ("虹口区", "310109"), ("杨浦区", "310110"), ("闵行区", "310112"),
-          ("浦东新区", "310115")),
-         ("张江路", "世纪大道", "南京西路", "淮海中路", "漕溪北路", "宜山路", "四平路", "莲花路", "碧波路", "长寿路")),
-    City("北京市", "北京市", "北京", "north", 9,
-         (("东城区", "110101"), ("西城区", "110102"), ("朝阳区", "110105"), ("丰台区", "110106"),
-          ("海淀区", "110108")),
-         ("中关村大街", "建国路", "东三环中路", "学院路", "复兴门内大街", "丰台北路", "知春路", "望京街")),
-    City("广东省", "广州市", "广州", "south", 6,
-         (("荔湾区", "440103"), ("越秀区", "440104"), ("海珠区", "440105"), ("天河区", "440106"),
-          ("白云区", "440111")),
-         ("天河路", "中山五路", "环市东路", "新港中路", "黄埔大道西", "广州大道北", "体育西路")),
-    City("广东省", "深圳市", "深圳", "south", 7,
-         (("罗湖区", "440303"), ("福田区", "440304"), ("南山区", "440305"), ("宝安区", "440306"),
-          ("龙岗区", "440307")),
-         ("深南大道", "科技园南路", "滨海大道", "华强北路", "宝安大道", "龙岗大道", "高新南一道")),
-    City("广东省", "佛山市", "佛山", "south", 2,
-         (("禅城区", "440604"), ("顺德区", "440606")),
-         ("季华路", "汾江中路", "大良德和路", "容桂大道")),
-    City("浙江省", "杭州市", "杭州", "east", 6,
-         (("上城区", "330102"), ("拱墅区", "330105"), ("西湖区", "330106"), ("滨江区", "330108")),
-         ("文三路", "江南大道", "天目山路", "延安路", "网商路", "莫干山路")),
-    City("浙江省", "宁波市", "宁波", "east", 3,
-         (("海曙区", "330203"), ("鄞州区", "330212")),
-         ("中山西路", "天童南路", "四明中路", "鄞州大道")),
-    City("江苏省", "南京市", "南京", "east", 4,
-         (("玄武区", "320102"), ("秦淮区", "320104"), ("建邺区", "320105"), ("鼓楼区", "320106")),
-         ("中山路", "汉中路", "江东中路", "龙蟠路", "中央路")),
-    City("江苏省", "苏州市", "苏州", "east", 5,
-         (("虎丘区", "320505"), ("吴中区", "320506"), ("相城区", "320507"), ("姑苏区", "320508")),
-         ("狮山路", "干将路", "金鸡湖大道", "东吴北路", "人民路")),
-    City("山东省", "济南市", "济南", "east", 2,
-         (("历下区", "370102"), ("市中区", "370103")), ("经十路", "泉城路", "解放路", "英雄山路")),
-    City("山东省", "青岛市", "青岛", "east", 2,
-         (("市南区", "370202"), ("市北区", "370203")), ("香港中路", "东海西路", "延吉路", "辽宁路")),
-    City("福建省", "厦门市", "厦门", "east", 2,
-         (("思明区", "350203"), ("湖里区", "350206")), ("鹭江道", "湖滨南路", "嘉禾路", "仙岳路")),
-    City("福建省", "福州市", "福州", "east", 1,
-         (("鼓楼区", "350102"), ("台江区", "350103")), ("五四路", "八一七中路", "工业路")),
-    City("安徽省", "合肥市", "合肥", "east", 2,
-         (("瑶海区", "340102"), ("蜀山区", "340104")), ("长江西路", "黄山路", "望江西路", "胜利路")),
-    City("天津市", "天津市", "天津", "north", 3,
-         (("和平区", "120101"), ("河西区", "120103"), ("南开区", "120104")),
-         ("南京路", "友谊路", "卫津路", "黄河道")),
-    City("河北省", "石家庄市", "石家庄", "north", 1,
-         (("长安区", "130102"), ("桥西区", "130104")), ("中山东路", "裕华路", "建设大街")),
-    City("山西省", "太原市", "太原", "north", 1,
-         (("小店区", "140105"), ("迎泽区", "140106")), ("长风街", "迎泽大街", "体育路")),
-    City("湖北省", "武汉市", "武汉", "central", 4,
-         (("江岸区", "420102"), ("江汉区", "420103"), ("武昌区", "420106"), ("洪山区", "420111")),
-         ("解放大道", "中北路", "珞喻路", "光谷大道", "建设大道")),
-    City("湖南省", "长沙市", "长沙", "central", 2,
-         (("芙蓉区", "430102"), ("天心区", "430103"), ("岳麓区", "430104")),
-         ("五一大道", "芙蓉中路", "麓山南路", "韶山北路")),
-    City("河南省", "郑州市", "郑州", "central", 2,
-         (("中原区", "410102"), ("金水区", "410105")), ("金水路", "花园路", "中原西路", "农业路")),
-    City("江西省", "南昌市", "南昌", "central", 1,
-         (("东湖区", "360102"), ("西湖区", "360103")), ("八一大道", "阳明路", "象山南路")),
-    City("四川省", "成都市", "成都", "southwest", 4,
-         (("锦江区", "510104"), ("青羊区", "510105"), ("金牛区", "510106"), ("武侯区", "510107"),
-          ("成华区", "510108")),
-         ("天府大道", "人民南路", "蜀都大道", "一环路南三段", "建设路")),
-    City("重庆市", "重庆市", "重庆", "southwest", 3,
-         (("渝中区", "500103"), ("沙坪坝区", "500106")), ("解放碑民族路", "中山三路", "三峡广场天陈路")),
-    City("云南省", "昆明市", "昆明", "southwest", 1,
-         (("五华区", "530102"), ("盘龙区", "530103")), ("东风西路", "北京路", "人民中路")),
-    City("贵州省", "贵阳市", "贵阳", "southwest", 1,
-         (("南明区", "520102"), ("云岩区", "520103")), ("中华北路", "遵义路", "宝山北路")),
-    City("广西壮族自治区", "南宁市", "南宁", "south", 1,
-         (("兴宁区", "450102"), ("青秀区", "450103")), ("民族大道", "朝阳路", "东葛路")),
-    City("海南省", "海口市", "海口", "south", 1,
-         (("秀英区", "460105"), ("龙华区", "460106")), ("国贸大道", "滨海大道", "龙昆南路")),
-    City("陕西省", "西安市", "西安", "northwest", 2,
-         (("新城区", "610102"), ("碑林区", "610103"), ("莲湖区", "610104"), ("雁塔区", "610113")),
-         ("高新路", "长安北路", "西大街", "科技路", "小寨东路")),
-    City("甘肃省", "兰州市", "兰州", "northwest", 1,
-         (("城关区", "620102"), ("七里河区", "620103")), ("庆阳路", "东岗西路", "西津东路")),
-    City("新疆维吾尔自治区", "乌鲁木齐市", "乌鲁木齐", "northwest", 1,
-         (("天山区", "650102"), ("沙依巴克区", "650103")), ("解放北路", "友好南路", "新华北路")),
-    City("辽宁省", "沈阳市", "沈阳", "northeast", 2,
-         (("和平区", "210102"), ("沈河区", "210103")), ("青年大街", "中山路", "北京街", "市府大路")),
-    City("吉林省", "长春市", "长春", "northeast", 1,
-         (("南关区", "220102"), ("朝阳区", "220104")), ("人民大街", "自由大路", "西安大路")),
-    City("黑龙江省", "哈尔滨市", "哈尔滨", "northeast", 1,
-         (("道里区", "230102"), ("南岗区", "230103")), ("中央大街", "红军街", "西大直街")),
-)
-BUILDINGS = ("科技大厦", "国际广场", "商务中心", "金融中心", "创业园", "产业园", "大厦", "写字楼")
-
-# --- People --------------------------------------------------------------------------------
-
-# (surname, pinyin, weight ‰): the common ones, roughly by frequency.
-SURNAMES: tuple[tuple[str, str, float], ...] = (
-    ("王", "wang", 71), ("李", "li", 70), ("张", "zhang", 69), ("刘", "liu", 54), ("陈", "chen", 46),
-    ("杨", "yang", 31), ("黄", "huang", 24), ("赵", "zhao", 23), ("吴", "wu", 21), ("周", "zhou", 21),
-    ("徐", "xu", 13), ("孙", "sun", 13), ("马", "ma", 12), ("朱", "zhu", 12), ("胡", "hu", 11),
-    ("郭", "guo", 11), ("何", "he", 10), ("林", "lin", 9), ("罗", "luo", 9), ("高", "gao", 9),
-    ("郑", "zheng", 8), ("梁", "liang", 7), ("谢", "xie", 6), ("宋", "song", 6), ("唐", "tang", 6),
-    ("许", "xu", 5), ("韩", "han", 5), ("冯", "feng", 5), ("邓", "deng", 5), ("曹", "cao", 5),
-    ("彭", "peng", 5), ("曾", "zeng", 5), ("肖", "xiao", 5), ("田", "tian", 4), ("董", "dong", 4),
-    ("潘", "pan", 4), ("袁", "yuan", 4), ("蔡", "cai", 4), ("蒋", "jiang", 4), ("余", "yu", 4),
-    ("于", "yu", 4), ("杜", "du", 4), ("叶", "ye", 4), ("程", "cheng", 3), ("魏", "wei", 3),
-    ("苏", "su", 3), ("吕", "lv", 3), ("丁", "ding", 3), ("任", "ren", 3), ("卢", "lu", 3),
-    ("姚", "yao", 3), ("沈", "shen", 3), ("钟", "zhong", 3), ("姜", "jiang", 3), ("崔", "cui", 3),
-    ("谭", "tan", 3), ("陆", "lu", 3), ("范", "fan", 2), ("汪", "wang", 2), ("廖", "liao", 2),
-    ("石", "shi", 2), ("金", "jin", 2), ("韦", "wei", 2), ("贾", "jia", 2), ("夏", "xia", 2),
-    ("付", "fu", 2), ("方", "fang", 2), ("邹", "zou", 2), ("熊", "xiong", 2), ("白", "bai", 2),
-    ("孟", "meng", 2), ("秦", "qin", 2), ("邱", "qiu", 2), ("侯", "hou", 2), ("江", "jiang", 2),
-    ("尹", "yin", 2), ("薛", "xue", 2), ("段", "duan", 2), ("雷", "lei", 2), ("龙", "long", 1),
-    ("黎", "li", 1), ("史", "shi", 1), ("陶", "tao", 1), ("贺", "he", 1), ("毛", "mao", 1),
-    ("郝", "hao", 1), ("顾", "gu", 1), ("龚", "gong", 1), ("邵", "shao", 1), ("钱", "qian", 1),
-    ("戴", "dai", 1), ("严", "yan", 1), ("孔", "kong", 1), ("汤", "tang", 1), ("欧阳", "ouyang", 0.5),
-    ("上官", "shangguan", 0.2),
-)
-GIVEN_MALE: tuple[tuple[str, str], ...] = (
-    ("伟", "wei"), ("强", "qiang"), ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"),
-    ("杰", "jie"), ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("斌", "bin"), ("鹏", "peng"),
-    ("辉", "hui"), ("浩", "hao"), ("宇", "yu"), ("峰", "feng"), ("凯", "kai"), ("健", "jian"),
-    ("建国", "jianguo"), ("建华", "jianhua"), ("志强", "zhiqiang"), ("志明", "zhiming"),
-    ("海涛", "haitao"), ("俊杰", "junjie"), ("子豪", "zihao"), ("浩然", "haoran"), ("宇航", "yuhang"),
-    ("晓东", "xiaodong"), ("国强", "guoqiang"), ("文博", "wenbo"), ("振华", "zhenhua"),
-    ("立新", "lixin"), ("永刚", "yonggang"), ("家豪", "jiahao"), ("思远", "siyuan"),
-    ("明轩", "mingxuan"), ("博文", "bowen"), ("一鸣", "yiming"), ("德华", "dehua"),
-    ("嘉诚", "jiacheng"), ("正阳", "zhengyang"), ("泽宇", "zeyu"), ("少华", "shaohua"),
-    ("红军", "hongjun"), ("卫东", "weidong"), ("春生", "chunsheng"), ("天宇", "tianyu"),
-)
-GIVEN_FEMALE: tuple[tuple[str, str], ...] = (
-    ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"), ("艳", "yan"),
-    ("娟", "juan"), ("霞", "xia"), ("婷", "ting"), ("雪", "xue"), ("慧", "hui"), ("颖", "ying"),
-    ("琳", "lin"), ("洁", "jie"), ("倩", "qian"), ("秀英", "xiuying"), ("桂英", "guiying"),
-    ("秀兰", "xiulan"), ("玉兰", "yulan"), ("丽娟", "lijuan"), ("海燕", "haiyan"),
-    ("晓燕", "xiaoyan"), ("雪梅", "xuemei"), ("春梅", "chunmei"), ("红梅", "hongmei"),
-    ("欣怡", "xinyi"), ("梓涵", "zihan"), ("诗涵", "shihan"), ("雨桐", "yutong"), ("佳怡", "jiayi"),
-    ("思琪", "siqi"), ("梦瑶", "mengyao"), ("晓雯", "xiaowen"), ("婉婷", "wanting"),
-    ("丽华", "lihua"), ("美玲", "meiling"), ("凤英", "fengying"), ("佳琪", "jiaqi"),
-    ("嘉欣", "jiaxin"), ("静怡", "jingyi"), ("文静", "wenjing"), ("晓丽", "xiaoli"),
-    ("亚楠", "yanan"), ("晨曦", "chenxi"),
-)
-TITLES_ENTERPRISE = ("总经理", "副总经理", "采购经理", "采购主管", "财务总监", "财务经理", "技术负责人",
-                     "技术总监", "IT经理", "项目经理", "运营总监", "行政主管", "供应链经理", "董事长")
-TITLES_INSTITUTION = ("院长", "副院长", "信息中心主任", "设备科科长", "采购办主任", "办公室主任",
-                      "后勤处处长", "财务处处长", "科长")
-FREE_MAIL = ("qq.com", "163.com", "126.com", "sina.com", "foxmail.com", "outlook.com", "139.com")
-MOBILE_PREFIXES = ("130", "131", "132", "133", "134", "135", "136", "137", "138", "139",
-                   "150", "151", "152", "153", "155", "156", "157", "158", "159",
-                   "180", "181", "182", "183", "185", "186", "187", "188", "189",
-                   "191", "193", "195", "198", "199")
-
-# --- Companies -----------------------------------------------------------------------------
-
-# Characters of trade names (字号) with their pinyin (for the company's e-mail domain).
-BRAND_CHARS: tuple[tuple[str, str], ...] = (
-    ("明", "ming"), ("达", "da"), ("华", "hua"), ("恒", "heng"), ("瑞", "rui"), ("鑫", "xin"),
-    ("泰", "tai"), ("嘉", "jia"), ("盛", "sheng"), ("远", "yuan"), ("宏", "hong"), ("博", "bo"),
-    ("诚", "cheng"), ("信", "xin"), ("安", "an"), ("联", "lian"), ("创", "chuang"), ("天", "tian"),
-    ("中", "zhong"), ("海", "hai"), ("金", "jin"), ("润", "run"), ("德", "de"), ("兴", "xing"),
-    ("利", "li"), ("源", "yuan"), ("通", "tong"), ("正", "zheng"), ("宇", "yu"), ("荣", "rong"),
-    ("丰", "feng"), ("汇", "hui"), ("晟", "sheng"), ("睿", "rui"), ("凯", "kai"), ("峰", "feng"),
-    ("昊", "hao"), ("腾", "teng"), ("融", "rong"), ("锦", "jin"), ("翔", "xiang"), ("云", "yun"),
-    ("启", "qi"), ("航", "hang"), ("优", "you"), ("尚", "shang"), ("卓", "zhuo"), ("越", "yue"),
-    ("众", "zhong"), ("合", "he"), ("力", "li"), ("隆", "long"), ("佳", "jia"), ("亿", "yi"),
-    ("捷", "jie"), ("拓", "tuo"), ("朗", "lang"), ("智", "zhi"), ("聚", "ju"), ("宸", "chen"),
-    ("弘", "hong"), ("立", "li"), ("元", "yuan"), ("永", "yong"), ("光", "guang"), ("东", "dong"),
-    ("星", "xing"), ("辰", "chen"), ("灿", "can"), ("维", "wei"),
-)
+def is_trade_name(word: str) -> bool:
+    """Whether a Faker company prefix can be a demo trade name (字号); see demo_data."""
+    return (_CJK_WORD.fullmatch(word) is not None and 2 <= len(word) <= 4
+            and not any(skip in word for skip in FAKER_TRADE_NAME_SKIP)
+            and not any(city.short in word for city in CITIES))
 
 
-@dataclass(frozen=True)
-class Trade:
-    """An industry as it shows in company names: GB/T 4754 code, weight, name words."""
-
-    industry: str
-    weight: int
-    words: tuple[tuple[str, str], ...]  # (word in the name, English word for the e-mail domain)
-    business: tuple[str, ...] = ("product", "outsourcing", "consulting")
+def is_business_title(job: str) -> bool:
+    """Whether a Faker job is the title of a company's contact a supplier deals with."""
+    return (_CJK_WORD.fullmatch(job) is not None and job.startswith(FAKER_TITLE_FUNCTIONS)
+            and job.endswith(FAKER_TITLE_LEVELS))
 
 
-TRADES: tuple[Trade, ...] = (
-    Trade("C34", 6, (("机械设备", "machinery"), ("精密机械", "precision"), ("机电设备", "me"))),
-    Trade("C39", 6, (("电子科技", "elec"), ("电子", "electronics"), ("通信设备", "comm"))),
-    Trade("C38", 3, (("电气", "electric"), ("电力设备", "power"))),
-    Trade("C36", 3, (("汽车零部件", "autoparts"), ("汽车配件", "auto"))),
-    Trade("C26", 3, (("化工", "chem"), ("新材料", "material"))),
-    Trade("C29", 2, (("塑胶制品", "plastic"), ("橡塑制品", "rubber"))),
-    Trade("C14", 2, (("食品", "food"),)),
-    Trade("C18", 2, (("服饰", "fashion"), ("服装", "apparel"))),
-    Trade("C27", 2, (("生物医药", "bio"), ("医药", "pharma"))),
-    Trade("F51", 8, (("商贸", "trade"), ("贸易", "trading"), ("供应链管理", "scm"), ("国际贸易", "intl"))),
-    Trade("F52", 4, (("百货", "store"), ("商业连锁", "retail"), ("超市", "mart")), ("product",)),
-    Trade("I65", 9, (("信息科技", "tech"), ("软件", "soft"), ("信息技术", "it"), ("数据科技", "data"))),
-    Trade("I64", 4, (("网络科技", "net"), ("互联网科技", "web"))),
-    Trade("E47", 3, (("建筑工程", "build"), ("建设工程", "cons"))),
-    Trade("E48", 2, (("路桥工程", "bridge"), ("市政工程", "civil"))),
-    Trade("E50", 3, (("装饰工程", "deco"), ("建筑装饰", "design"))),
-    Trade("G58", 2, (("国际货运代理", "cargo"), ("物流", "logistics"))),
-    Trade("G59", 2, (("仓储物流", "wms"), ("供应链", "supply"))),
-    Trade("H62", 2, (("餐饮管理", "catering"),), ("product", "outsourcing")),
-    Trade("L72", 4, (("企业管理咨询", "consulting"), ("商务咨询", "biz"), ("人力资源", "hr"))),
-    Trade("M74", 2, (("检测技术", "testing"), ("工程设计", "design"))),
-    Trade("K70", 2, (("置业", "estate"), ("房地产开发", "property"))),
-    Trade("R87", 2, (("文化传媒", "media"), ("影视传媒", "film"))),
-    Trade("A01", 1, (("农业科技", "agri"), ("农业发展", "farm"))),
-)
-
-# Institutions: (name pattern, industry, USCC registration authority + type, titles).
-# Patterns use {short} (city), {district} and {n} (Chinese ordinal).
-INSTITUTIONS: tuple[tuple[str, str, str], ...] = (
-    ("{short}市第{n}人民医院", "Q84", "12"),
-    ("{short}市中医医院", "Q84", "12"),
-    ("{short}市妇幼保健院", "Q84", "12"),
-    ("{district}人民医院", "Q84", "12"),
-    ("{short}理工大学", "P83", "12"),
-    ("{short}师范大学", "P83", "12"),
-    ("{short}职业技术学院", "P83", "12"),
-    ("{short}市第{n}中学", "P83", "12"),
-    ("{district}实验小学", "P83", "12"),
-    ("{short}市市场监督管理局", "S92", "11"),
-    ("{short}市卫生健康委员会", "S92", "11"),
-    ("{district}人民政府办公室", "S92", "11"),
-    ("{short}市软件行业协会", "S95", "51"),
-    ("{short}市物流与采购协会", "S95", "51"),
-)
-# Area codes valid for any birth year (GB/T 2260 codes that never changed).
-STABLE_BIRTHPLACES = ("310101", "310104", "310105", "310106", "310107", "310109", "310110", "110101",
-                      "110102", "110105", "110106", "110108", "120101", "120103", "120104")
-CHINESE_ORDINALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
-
-# --- Business attributes -------------------------------------------------------------------
-
-SCALES_ENTERPRISE = (("1-19", 20), ("20-99", 35), ("100-499", 25), ("500-999", 10), ("1000-4999", 7), ("5000+", 3))
-SCALES_INSTITUTION = (("100-499", 30), ("500-999", 30), ("1000-4999", 30), ("5000+", 10))
-GRADES = (("A", 15), ("B", 35), ("C", 50))
-STAGES = (("potential", 25), ("intent", 25), ("customer", 30), ("loyal", 12), ("lost", 8))
-STATUSES = (("active", 70), ("pending_review", 15), ("to_verify", 6), ("dormant", 5), ("inactive", 4))
-SOURCES = (("referral", 22), ("exhibition", 18), ("web_form", 16), ("cold_call", 12), ("partner", 10),
-           ("bidding", 8), ("social_media", 6), ("advertising", 5), ("visit", 3))
-CONFIDENTIALITY = (("internal", 70), ("public", 20), ("confidential", 10))
-DEMANDS = ("price", "quality", "delivery", "after_sales", "customization", "integration", "training",
-           "payment_terms")
-PAST_INTENT = ("customer", "loyal", "lost")
-AMOUNT_BY_GRADE = {"A": (1_000_000, 20_000_000), "B": (150_000, 1_500_000), "C": (5_000, 200_000)}
-
-# Tags given when the tags plugin is enabled (SPEC B1: dimension-value names).
-AREA_TAGS = {"east": "区域-华东", "north": "区域-华北", "south": "区域-华南", "central": "区域-华中",
-             "southwest": "区域-西南", "northwest": "区域-西北", "northeast": "区域-东北"}
+def is_occupation(job: str) -> bool:
+    """Whether a Faker job is a person's occupation (not a heading of its list)."""
+    return _CJK_WORD.fullmatch(job) is not None and 2 <= len(job) <= 12 and job.endswith(FAKER_OCCUPATION_ENDINGS)
 
 
 # --- Identity numbers ----------------------------------------------------------------------
@@ -411,9 +200,11 @@ def _weighted(rng: random.Random, pairs: Sequence[tuple[Any, float]]) -> Any:
     return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
 
 
+
 class _Generator:
     def __init__(self, seed: int, owners: dict[str, list[str]], used: dict[str, set[str]], with_tags: bool):
         self.rng = random.Random(seed)
+        self.fake = faker_for(seed)
         self.owners = owners  # sales department -> usernames (sales people first, then the head)
         self.used = used  # credit_code / id_number / name / mobile values already taken
         self.with_tags = with_tags
@@ -421,6 +212,14 @@ class _Generator:
         self.city_weights = [c.weight for c in CITIES]
         self.trade_weights = [t.weight for t in TRADES]
         self.surname_weights = [s[2] for s in SURNAMES]
+
+    def faker(self, draw: Callable[[], str], accept: Callable[[str], bool]) -> str | None:
+        """A Faker value that `accept`s, or None when none turns up (a newer Faker's lists)."""
+        for _ in range(FAKER_TRIES):
+            value = draw()
+            if accept(value):
+                return value
+        return None  # pragma: no cover - only if Faker's lists change
 
     # people
 
@@ -462,11 +261,24 @@ class _Generator:
             contact["is_primary"] = True
         return contact
 
-    def contacts(self, titles: Sequence[str], domain: str | None) -> list[dict]:
+    def titles(self, count: int, table: Sequence[str], from_faker: bool) -> list[str]:
+        """`count` different titles: the first (the primary contact's) from `table`, the others
+        from `table` or, when `from_faker`, often a Faker job such as "供应链经理"."""
+        rng = self.rng
+        chosen = [rng.choice(table)]
+        while len(chosen) < count:
+            title = None
+            if from_faker and rng.random() < FAKER_TITLE_SHARE:
+                title = self.faker(self.fake.job, is_business_title)
+            title = title or rng.choice(table)
+            if title not in chosen:
+                chosen.append(title)
+        return chosen
+
+    def contacts(self, titles: Sequence[str], domain: str | None, *, faker_titles: bool = False) -> list[dict]:
         count = _weighted(self.rng, ((1, 40), (2, 40), (3, 20)))
-        chosen = self.rng.sample(list(titles), count)
         out = []
-        for i, title in enumerate(chosen):
+        for i, title in enumerate(self.titles(count, titles, faker_titles)):
             name, pinyin, _ = self.person()
             out.append(self.contact(name, pinyin, title, domain, primary=i == 0))
         return out
@@ -478,12 +290,22 @@ class _Generator:
         district, code = self.rng.choice(city.districts)
         return city, district, code
 
+    def road(self, city: City) -> str:
+        """One of the city's own roads, or (FAKER_ROAD_SHARE) one named after another city by Faker."""
+        if self.rng.random() < FAKER_ROAD_SHARE:
+            road = self.faker(lambda: self.fake.city_name() + self.fake.street_suffix(),
+                              lambda r: _CJK_WORD.fullmatch(r) is not None and not r.startswith(city.short))
+            if road:
+                return road
+        return self.rng.choice(city.roads)
+
     def street(self, city: City) -> str:
         rng = self.rng
-        number = f"{rng.choice(city.roads)}{rng.randrange(1, 1500)}号"
+        number = f"{self.road(city)}{rng.randrange(1, 1500)}号"
         roll = rng.random()
         if roll < 0.35:
-            return f"{number}{rng.choice(BUILDINGS)}{rng.randrange(2, 30)}层"
+            block = self.fake.building_number().upper() if rng.random() < 0.4 else ""  # "B座"
+            return f"{number}{rng.choice(BUILDINGS)}{block}{rng.randrange(2, 30)}层"
         if roll < 0.55:
             return f"{number}{rng.randrange(1, 12)}栋{rng.randrange(1, 20)}{rng.randrange(1, 20):02d}室"
         return number
@@ -498,23 +320,33 @@ class _Generator:
                 return value
         raise RuntimeError(f"cannot find an unused {key}")  # pragma: no cover - vanishingly rare
 
+    def trade_name(self) -> tuple[str, str | None]:
+        """(trade name, its pinyin or None): two table characters, or a Faker company prefix."""
+        if self.rng.random() < FAKER_TRADE_NAME_SHARE:
+            word = self.faker(self.fake.company_prefix, is_trade_name)
+            if word:
+                return word, None
+        (a, a_py), (b, b_py) = self.rng.sample(BRAND_CHARS, 2)
+        return a + b, a_py + b_py
+
     def enterprise(self, city: City, district: str, area_code: str) -> dict:
         rng = self.rng
         trade = rng.choices(TRADES, weights=self.trade_weights)[0]
         word, word_en = rng.choice(trade.words)
 
         for _ in range(50):
-            (a, a_py), (b, b_py) = rng.sample(BRAND_CHARS, 2)
+            brand, brand_py = self.trade_name()
             prefix = city.short if rng.random() < 0.85 else city.province.removesuffix("省").removesuffix("市")
             form = "股份有限公司" if rng.random() < 0.1 else "有限公司"
-            full_name = f"{prefix}{a}{b}{word}{form}"
+            full_name = f"{prefix}{brand}{word}{form}"
             if full_name not in self.used["name"]:
                 break
         self.used["name"].add(full_name)
-        brand = a_py + b_py
         registered = area_code if rng.random() < 0.8 else area_code[:4] + "00"
-        tld = rng.choice((".com", ".com", ".cn", ".com.cn"))
-        domain = f"{brand}{word_en}{tld}" if rng.random() < 0.5 else f"{brand}{tld}"
+        domain = None  # a Faker trade name has no pinyin: the contacts use free mail
+        if brand_py is not None:
+            tld = rng.choice((".com", ".com", ".cn", ".com.cn"))
+            domain = f"{brand_py}{word_en}{tld}" if rng.random() < 0.5 else f"{brand_py}{tld}"
         return {
             "customer_type": "enterprise",
             "name": full_name,
@@ -522,7 +354,7 @@ class _Generator:
             "industry": trade.industry,
             "scale": _weighted(rng, SCALES_ENTERPRISE),
             "business_type": rng.choice(trade.business),
-            "contacts": self.contacts(TITLES_ENTERPRISE, domain),
+            "contacts": self.contacts(TITLES_ENTERPRISE, domain, faker_titles=True),
         }
 
     def institution(self, city: City, district: str, area_code: str) -> dict | None:
@@ -561,7 +393,10 @@ class _Generator:
                     return resident_id(place, birth, sequence)
             raise RuntimeError("no valid resident ID number found")  # pragma: no cover
 
-        contact = self.contact(name, pinyin, None, None, primary=True)
+        occupation = None
+        if rng.random() < FAKER_OCCUPATION_SHARE:
+            occupation = self.faker(self.fake.job, is_occupation)  # "证券分析师", "中学教师"
+        contact = self.contact(name, pinyin, occupation, None, primary=True)
         return {
             "customer_type": "individual",
             "name": name,

@@ -26,12 +26,17 @@ class KehuError(Exception):
     status = 400
     rule = "error"
 
-    def __init__(self, **params: Any):
+    def __init__(self, rule: str | None = None, **params: Any):
+        if rule is not None:  # a more precise rule than the class's own
+            self.rule = rule
         super().__init__(self.rule, params)
         self.params = params
 
     def message(self, lang: str = "zh") -> str:
         return render(self.rule, lang, **self.params)
+
+    def __str__(self) -> str:  # logs and tracebacks: both languages
+        return f"{self.message('en')} / {self.message('zh')}"
 
 
 class ValidationFailed(KehuError):

@@ -26,7 +26,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bad_request": {"zh": "请求有误：{detail}", "en": "Bad request: {detail}"},
     # field rules
     "required": {"zh": "{label}为必填项", "en": "{label} is required"},
-    "required_for_type": {"zh": "{type_label}客户必须填写{label}", "en": "{label} is required for {type_label} customers"},
     "readonly": {"zh": "{label}由系统生成，不能修改", "en": "{label} is set by the system and cannot be changed"},
     "unknown_field": {"zh": "没有名为“{field}”的字段", "en": "There is no field named \"{field}\""},
     "vague": {"zh": "{label}不能填写“{value}”这类含糊内容，请填写准确信息", "en": "{label} cannot be a placeholder such as \"{value}\"; enter the actual information"},
@@ -40,7 +39,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "invalid_boolean": {"zh": "{label}应为“是”或“否”", "en": "{label} must be yes or no"},
     "invalid_choice": {"zh": "{label}只能从预设选项中选择（{choices}）", "en": "{label} must be one of the preset options ({choices})"},
     "not_a_list": {"zh": "{label}应为多选列表", "en": "{label} must be a list"},
-    "date_in_future": {"zh": "{label}不能晚于今天", "en": "{label} cannot be later than today"},
     # identity (A3)
     "uscc_format": {"zh": "{label}应为 18 位统一社会信用代码（数字和大写字母，不含 I、O、Z、S、V）", "en": "{label} must be an 18-character Unified Social Credit Code (digits and capital letters except I, O, Z, S, V)"},
     "uscc_checksum": {"zh": "{label}校验位错误（GB 32100），请核对", "en": "{label} has a wrong check character (GB 32100); please check it"},
@@ -71,15 +69,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_validator": {"zh": "没有名为“{validator}”的校验规则", "en": "There is no check named \"{validator}\""},
     "choices_required": {"zh": "选项类字段至少需要一个选项", "en": "A choice field needs at least one option"},
     "plugin_unknown": {"zh": "没有安装名为“{plugin}”的插件", "en": "No plugin named \"{plugin}\" is installed"},
-    "plugin_missing_dependency": {"zh": "插件“{plugin}”依赖“{dependency}”，但后者{state}", "en": "Plugin \"{plugin}\" depends on \"{dependency}\", which is {state}"},
+    "plugin_dependency_missing": {"zh": "插件“{plugin}”依赖“{dependency}”，但后者未安装", "en": "Plugin \"{plugin}\" depends on \"{dependency}\", which is not installed"},
+    "plugin_dependency_disabled": {"zh": "插件“{plugin}”依赖“{dependency}”，但后者未启用，请先启用它", "en": "Plugin \"{plugin}\" depends on \"{dependency}\", which is not enabled; enable it first"},
     "plugin_cycle": {"zh": "插件之间存在循环依赖：{cycle}", "en": "Plugins depend on each other in a cycle: {cycle}"},
-    "plugin_needed_by": {"zh": "插件“{plugin}”仍被已启用的“{dependents}”依赖，请先停用它们", "en": "Plugin \"{plugin}\" is still needed by enabled plugin(s) {dependents}; disable those first"},
-}
-
-# Words of "missing" states, used inside plugin_missing_dependency.
-STATES = {
-    "not_installed": {"zh": "未安装", "en": "not installed"},
-    "not_enabled": {"zh": "未启用", "en": "not enabled"},
+    "plugin_needed_by": {"zh": "插件“{plugin}”仍被已启用的插件 {dependents} 依赖，请先停用它们", "en": "Plugin \"{plugin}\" is still needed by enabled plugin(s) {dependents}; disable those first"},
 }
 
 

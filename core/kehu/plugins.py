@@ -19,7 +19,6 @@ import pluggy
 
 from kehu import hookspecs
 from kehu.errors import PluginError
-from kehu.messages import STATES
 
 ENTRY_POINT_GROUP = "kehu"
 
@@ -109,31 +108,22 @@ def load_order(installed: dict[str, PluginInfo], enabled: set[str]) -> list[str]
         if name in graph:
             continue
         if name not in installed:
-            raise PluginError(detail=_missing(name, None, "not_installed"))
+            raise PluginError("plugin_unknown", plugin=name)
         graph[name] = set(installed[name].manifest.depends)
         for dep in sorted(graph[name]):
             if dep not in installed:
-                raise PluginError(detail=_missing(name, dep, "not_installed"))
+                raise PluginError("plugin_dependency_missing", plugin=name, dependency=dep)
             pending.append(dep)
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as exc:
         cycle = " → ".join(exc.args[1])
-        raise PluginError(detail=f"cyclic dependency: {cycle} / 插件之间存在循环依赖：{cycle}") from exc
+        raise PluginError("plugin_cycle", cycle=cycle) from exc
     for name in order:
         for dep in sorted(graph[name]):
             if name in enabled and dep not in enabled:
-                raise PluginError(detail=_missing(name, dep, "not_enabled"))
+                raise PluginError("plugin_dependency_disabled", plugin=name, dependency=dep)
     return order
-
-
-def _missing(plugin: str, dependency: str | None, state: str) -> str:
-    if dependency is None:
-        return f"plugin {plugin!r} is enabled but {STATES[state]['en']} (未安装)"
-    return (
-        f"plugin {plugin!r} depends on {dependency!r}, which is {STATES[state]['en']}"
-        f" / 插件“{plugin}”依赖“{dependency}”，但后者{STATES[state]['zh']}"
-    )
 
 
 def dependents(installed: dict[str, PluginInfo], enabled: set[str], name: str) -> list[str]:

@@ -1,0 +1,5 @@
+"""`python -m kehu.cli ...` runs the `kehu` command."""
+
+from kehu.cli import main
+
+main()
