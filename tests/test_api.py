@@ -489,3 +489,25 @@ def test_plugin_routes_get_dependencies_and_error_handling(make_kehu):
     # The same plugin mounted by a second app in the same process still works there.
     with TestClient(app=create_web_app(make_kehu(extra_plugins=[plugin]))) as other:
         assert other.get("/api/hello").status_code == 200
+
+
+def test_a_field_added_by_another_process_is_served_at_once(make_kehu):
+    """Two server processes on one database: an admin adds a field through one, the other sees it."""
+    from kehu import customfields
+    from kehu.web import create_web_app
+
+    serving = make_kehu()
+    admin_side = make_kehu()
+    with TestClient(create_web_app(serving)) as client:
+        assert "loyalty_card" not in {f["key"] for f in client.get("/api/fields").json()["items"]}
+        customfields.add_field(admin_side, admin_side.system_actor, {
+            "key": "loyalty_card", "label_zh": "会员卡号", "label_en": "Loyalty card",
+            "type": "text", "category": "business"})
+        assert "loyalty_card" in {f["key"] for f in client.get("/api/fields").json()["items"]}
+        created = client.post("/api/customers", json=payload(loyalty_card="VIP-0001"))
+        assert created.status_code == 201, created.text
+        assert created.json()["loyalty_card"] == "VIP-0001"
+        customfields.retire_field(admin_side, admin_side.system_actor, "loyalty_card")
+        refused = client.post("/api/customers", json=payload(loyalty_card="VIP-0002"))
+        assert refused.status_code == 422
+        assert refused.json()["error"]["fields"][0]["rule"] == "unknown_field"

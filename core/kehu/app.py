@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pluggy
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kehu import migrate
 from kehu.actors import Actor, ensure_system_user
@@ -20,7 +20,7 @@ from kehu.db import Database
 from kehu.defaults import core_fields, custom_fields, filters
 from kehu.errors import Forbidden, PluginError
 from kehu.fields import Access, FieldDef, FieldRegistry
-from kehu.models import PluginState
+from kehu.models import CustomField, CustomSubcategory, PluginState
 from kehu.plugins import PluginSet, dependents, discover, load_order, make_plugin_manager
 
 DEFAULT_PLUGINS = [core_fields, custom_fields, filters]
@@ -90,8 +90,23 @@ class Kehu:
 
     # --- definitions -------------------------------------------------------------------------
 
+    def _definitions_stamp(self) -> tuple[int, int, int]:
+        """Changes whenever an admin adds or retires a custom field or adds a subcategory."""
+        with self.db.read() as session:
+            fields, retired = session.execute(
+                select(func.count(), func.count().filter(CustomField.retired))
+            ).one()
+            subcategories = session.scalar(select(func.count()).select_from(CustomSubcategory))
+        return fields, retired, subcategories
+
+    def refresh_definitions(self) -> None:
+        """Reload definitions if another process changed them (one small query; per request)."""
+        if self._definitions_stamp() != self._stamp:
+            self.reload_definitions()
+
     def reload_definitions(self) -> None:
         """(Re)collect fields and filters, e.g. after an admin added a custom field."""
+        self._stamp = self._definitions_stamp()
         registry = FieldRegistry()
         for batch in self.hook.register_fields(app=self):
             for f in batch or ():

@@ -36,7 +36,10 @@ def language_of(request: Request) -> str:
 
 
 def provide_kehu(state: State) -> Kehu:
-    return state.kehu
+    """The app, its field definitions current: another server process may have added a field."""
+    kehu: Kehu = state.kehu
+    kehu.refresh_definitions()
+    return kehu
 
 
 def provide_lang(
@@ -77,7 +80,8 @@ ActorDep = NamedDependency[Actor]
 LangDep = NamedDependency[str]
 
 DEPENDENCIES = {
-    "kehu": Provide(provide_kehu, sync_to_thread=False),
+    # Reads the database (refresh_definitions): keep it off the event loop like the handlers.
+    "kehu": Provide(provide_kehu, sync_to_thread=True),
     "lang": Provide(provide_lang, sync_to_thread=False),
     # Reads the database: keep it off the event loop like the handlers.
     "actor": Provide(provide_actor, sync_to_thread=True),
