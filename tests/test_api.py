@@ -6,7 +6,6 @@ Each test runs on SQLite and on PostgreSQL (the `kehu_app` / `make_kehu` fixture
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import re
@@ -17,41 +16,13 @@ import pytest
 from litestar import get
 from litestar.testing import TestClient
 from sqlalchemy import func, select
-from stdnum.cn import uscc
 
 from kehu.app import Kehu
 from kehu.hookspecs import hookimpl
 from kehu.models import ChangeLog, Contact, Customer, User
 from kehu.plugins import Manifest
+from kehu.testing import customer_payload, valid_uscc
 from kehu.web import ActorDep, KehuDep, LangDep, create_web_app
-
-_serial = itertools.count(1)
-
-
-def credit_code(n: int) -> str:
-    """A valid Unified Social Credit Code (GB 32100), distinct for each `n`."""
-    body = f"9135010057{n:07d}"
-    return body + uscc.calc_check_digit(body)
-
-
-def payload(**overrides) -> dict:
-    """A valid enterprise customer with one contact (mobile + e-mail: two contact methods)."""
-    n = next(_serial)
-    data = {
-        "customer_type": "enterprise",
-        "name": f"福州第{n}号网络科技有限公司",
-        "credit_code": credit_code(n),
-        "province": "福建省",
-        "city": "福州市",
-        "district": "鼓楼区",
-        "street": f"五四路{n}号",
-        "industry": "I65",
-        "grade": "B",
-        "contacts": [{"name": "王芳", "title": "总经理", "mobile": "13812345678", "email": f"wf{n}@example.com"}],
-    }
-    data.update(overrides)
-    return data
-
 
 @pytest.fixture
 def client(kehu_app: Kehu) -> Iterator[TestClient]:
@@ -60,7 +31,7 @@ def client(kehu_app: Kehu) -> Iterator[TestClient]:
 
 
 def create(client: TestClient, **overrides) -> dict:
-    response = client.post("/api/customers", json=payload(**overrides))
+    response = client.post("/api/customers", json=customer_payload(**overrides))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -83,14 +54,14 @@ def field_errors(response) -> dict[str, tuple[str, str]]:
 
 
 def test_create_returns_201_with_generated_code(client):
-    response = client.post("/api/customers", json=payload(credit_code="91350100M000100Y43", reason="展会录入"))
+    response = client.post("/api/customers", json=customer_payload(credit_code="91350100M000100Y43", reason="展会录入"))
     assert response.status_code == 201, response.text
     body = response.json()
     assert re.fullmatch(r"CUS\d{8}\d{3,}", body["code"])
     assert body["credit_code"] == "91350100M000100Y43"
     assert body["version"] == 1
     assert body["status"] == "pending_review"
-    assert [c["name"] for c in body["contacts"]] == ["王芳"]
+    assert [c["name"] for c in body["contacts"]] == ["张伟"]
     assert body["contacts"][0]["is_primary"] is True
     detail = client.get(f"/api/customers/{body['code']}")
     assert detail.status_code == 200
@@ -100,11 +71,11 @@ def test_create_returns_201_with_generated_code(client):
 
 
 def test_invalid_credit_code_names_the_field_in_zh_then_en_and_writes_nothing(client, kehu_app):
-    good = credit_code(999)
+    good = valid_uscc(999_999)
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     before = counts(kehu_app)
 
-    response = client.post("/api/customers", json=payload(credit_code=bad))
+    response = client.post("/api/customers", json=customer_payload(credit_code=bad))
     assert response.status_code == 422
     error = response.json()["error"]
     assert (error["status"], error["code"]) == (422, "validation_failed")
@@ -113,7 +84,7 @@ def test_invalid_credit_code_names_the_field_in_zh_then_en_and_writes_nothing(cl
         "credit_code": ("uscc_checksum", "统一社会信用代码校验位错误（GB 32100），请核对"),
     }
 
-    response = client.post("/api/customers", json=payload(credit_code=bad), headers={"Accept-Language": "en"})
+    response = client.post("/api/customers", json=customer_payload(credit_code=bad), headers={"Accept-Language": "en"})
     assert response.status_code == 422
     assert response.json()["error"]["message"] == "1 problem(s) found; nothing was saved"
     assert field_errors(response) == {
@@ -125,7 +96,7 @@ def test_invalid_credit_code_names_the_field_in_zh_then_en_and_writes_nothing(cl
 
 def test_nested_contact_error_uses_the_contact_field_label(client):
     contacts = [{"name": "王芳", "mobile": "1381234567", "email": "wf@example.com"}]
-    response = client.post("/api/customers?lang=en", json=payload(contacts=contacts))
+    response = client.post("/api/customers?lang=en", json=customer_payload(contacts=contacts))
     assert response.status_code == 422
     assert field_errors(response) == {
         "contacts[0].mobile": ("mobile", "Mobile must be an 11-digit mainland China mobile number"),
@@ -231,7 +202,7 @@ def test_history_after_update_shows_field_old_new_reason(client):
     assert set(updates) == {"grade", "city"}
     grade = updates["grade"]
     assert (grade["old"], grade["new"], grade["reason"]) == ("B", "A", "年度评级")
-    assert (updates["city"]["old"], updates["city"]["new"]) == ("福州市", "厦门市")
+    assert (updates["city"]["old"], updates["city"]["new"]) == ("上海市", "厦门市")
     assert updates["grade"]["actor"] == "system"
     assert history[-1]["action"] == "create"
 
@@ -303,7 +274,7 @@ def test_contacts_add_update_remove_keep_two_contact_methods(client):
     response = client.delete(f"{base}/{second['id']}", params={"version": 4})
     assert response.status_code == 200, response.text
     assert response.json() == {"id": second["id"], "deleted": True, "customer_version": 5}
-    assert [c["name"] for c in client.get(base).json()] == ["王芳"]
+    assert [c["name"] for c in client.get(base).json()] == ["张伟"]
     fields = [row["field"] for row in client.get(f"/api/customers/{customer['code']}/history").json()]
     assert f"contacts[{second['id']}]" in fields
 
@@ -328,7 +299,7 @@ def test_custom_field_via_api_then_used_in_create_and_filter(client):
     assert codes(response) == [gold["code"]]
     assert response.json()["conditions"][0]["text"] == "VIP level is Gold"
 
-    bad = client.post("/api/customers", json=payload(vip_level="bronze"))
+    bad = client.post("/api/customers", json=customer_payload(vip_level="bronze"))
     assert bad.status_code == 422
     assert field_errors(bad)["vip_level"][0] == "invalid_choice"
 
@@ -396,13 +367,13 @@ def test_openapi_document_lists_the_api(client):
 def test_user_header_names_the_actor_and_unknown_users_get_401(client, kehu_app):
     with kehu_app.db.write() as session:
         session.add(User(username="wangfang", display_name="王芳"))
-    response = client.post("/api/customers", json=payload(), headers={"X-Kehu-User": "wangfang"})
+    response = client.post("/api/customers", json=customer_payload(), headers={"X-Kehu-User": "wangfang"})
     assert response.status_code == 201
     [entry] = client.get(f"/api/customers/{response.json()['code']}/history").json()
     assert (entry["actor"], entry["actor_name"]) == ("wangfang", "王芳")
 
     before = counts(kehu_app)
-    response = client.post("/api/customers", json=payload(), headers={"X-Kehu-User": "nobody"})
+    response = client.post("/api/customers", json=customer_payload(), headers={"X-Kehu-User": "nobody"})
     assert response.status_code == 401
     error = response.json()["error"]
     assert (error["code"], error["message"]) == ("unknown_user", "没有用户名为“nobody”的在职用户")
@@ -504,10 +475,10 @@ def test_a_field_added_by_another_process_is_served_at_once(make_kehu):
             "key": "loyalty_card", "label_zh": "会员卡号", "label_en": "Loyalty card",
             "type": "text", "category": "business"})
         assert "loyalty_card" in {f["key"] for f in client.get("/api/fields").json()["items"]}
-        created = client.post("/api/customers", json=payload(loyalty_card="VIP-0001"))
+        created = client.post("/api/customers", json=customer_payload(loyalty_card="VIP-0001"))
         assert created.status_code == 201, created.text
         assert created.json()["loyalty_card"] == "VIP-0001"
         customfields.retire_field(admin_side, admin_side.system_actor, "loyalty_card")
-        refused = client.post("/api/customers", json=payload(loyalty_card="VIP-0002"))
+        refused = client.post("/api/customers", json=customer_payload(loyalty_card="VIP-0002"))
         assert refused.status_code == 422
         assert refused.json()["error"]["fields"][0]["rule"] == "unknown_field"
