@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names, so that migrations can refer to them on every database.
@@ -51,6 +52,11 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def Json(*, none_as_null: bool = False) -> JSON:
+    """JSON on SQLite, JSONB on PostgreSQL (binary, indexable, containment without casts)."""
+    return JSON(none_as_null=none_as_null).with_variant(JSONB(none_as_null=none_as_null), "postgresql")
 
 
 def utcnow() -> datetime:
@@ -125,13 +131,13 @@ class Customer(Base):
     cumulative_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     business_type: Mapped[str | None] = mapped_column(String(16))
     # JSON lists; an empty list is stored as SQL NULL so that "is empty" is one test.
-    demand_tags: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    demand_tags: Mapped[list[str] | None] = mapped_column(Json(none_as_null=True))
     stage: Mapped[str | None] = mapped_column(String(16))
     confidentiality: Mapped[str] = mapped_column(String(16), default="internal")
     status: Mapped[str] = mapped_column(String(16), default="pending_review")
     entry_date: Mapped[date] = mapped_column(Date)
     # Values of admin-defined custom fields and simple plugin fields (Storage.CUSTOM).
-    custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    custom: Mapped[dict[str, Any]] = mapped_column(Json(), default=dict)
     # Optimistic locking: every update must name the version it started from.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -181,8 +187,8 @@ class ChangeLog(Base):
     # plugin's own action such as tag_merge.
     action: Mapped[str] = mapped_column(String(32))
     field: Mapped[str | None] = mapped_column(String(64))
-    old: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
-    new: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    old: Mapped[Any] = mapped_column(Json(none_as_null=True), nullable=True)
+    new: Mapped[Any] = mapped_column(Json(none_as_null=True), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
@@ -208,9 +214,9 @@ class CustomField(Base):
     label_en: Mapped[str] = mapped_column(String(100))
     category: Mapped[str] = mapped_column(String(16))
     subcategory: Mapped[str | None] = mapped_column(String(64))
-    required_for: Mapped[list[str]] = mapped_column(JSON, default=list)
-    choices: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    validators: Mapped[list[str]] = mapped_column(JSON, default=list)
+    required_for: Mapped[list[str]] = mapped_column(Json(), default=list)
+    choices: Mapped[list[Any]] = mapped_column(Json(), default=list)
+    validators: Mapped[list[str]] = mapped_column(Json(), default=list)
     max_length: Mapped[int | None] = mapped_column(Integer)
     filterable: Mapped[bool] = mapped_column(Boolean, default=True)
     listed: Mapped[bool] = mapped_column(Boolean, default=False)

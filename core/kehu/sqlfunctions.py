@@ -14,7 +14,7 @@ class JsonListHas(ColumnElement[bool]):
     """True when the JSON list in `column` (or in `column[key]`) holds `value`.
 
     Used for multi-select fields (core demands, multi-choice custom fields), which are stored as
-    JSON lists: SQLite looks through `json_each`, PostgreSQL uses jsonb containment.
+    JSON lists: SQLite looks through `json_each`, PostgreSQL uses jsonb containment (`@>`, GIN-indexable).
     """
 
     type = Boolean()
@@ -39,7 +39,7 @@ def _sqlite(element: JsonListHas, compiler, **kw) -> str:
 
 @compiles(JsonListHas, "postgresql")
 def _postgresql(element: JsonListHas, compiler, **kw) -> str:
-    column = f"CAST({compiler.process(element.column, **kw)} AS JSONB)"
+    column = compiler.process(element.column, **kw)  # a JSONB column (kehu.models.Json)
     if element.key is not None:
         column = f"({column} -> {compiler.process(literal(element.key), **kw)})"
     value = compiler.process(literal(json.dumps([element.value], ensure_ascii=False)), **kw)

@@ -49,12 +49,14 @@ def _url() -> str:
     return url
 
 
-def _render_item(type_: str, obj, _autogen_context):
-    """Write revisions in plain SQLAlchemy types: UTC datetimes are DATETIME, JSON is JSON."""
+def _render_item(type_: str, obj, autogen_context):
+    """Write revisions in plain SQLAlchemy types: UTC datetimes are DATETIME, JSON is JSON (JSONB on PostgreSQL)."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     if type_ == "type" and isinstance(obj, JSON):
-        return "sa.JSON()"  # none_as_null is Python-side behaviour, not DDL
+        # none_as_null is Python-side behaviour, not DDL
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
     return False
 
 

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
+
+# JSON on SQLite, JSONB on PostgreSQL (kehu.models.Json).
+JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = "core_0001"
 down_revision = None
@@ -68,12 +72,12 @@ def upgrade() -> None:
         sa.Column("last_contact_date", sa.Date(), nullable=True),
         sa.Column("cumulative_amount", sa.Numeric(16, 2), nullable=True),
         sa.Column("business_type", sa.String(16), nullable=True),
-        sa.Column("demand_tags", sa.JSON(), nullable=True),
+        sa.Column("demand_tags", JSON_TYPE, nullable=True),
         sa.Column("stage", sa.String(16), nullable=True),
         sa.Column("confidentiality", sa.String(16), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("entry_date", sa.Date(), nullable=False),
-        sa.Column("custom", sa.JSON(), nullable=False),
+        sa.Column("custom", JSON_TYPE, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
@@ -119,8 +123,8 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(32), nullable=False),
         sa.Column("field", sa.String(64), nullable=True),
-        sa.Column("old", sa.JSON(), nullable=True),
-        sa.Column("new", sa.JSON(), nullable=True),
+        sa.Column("old", JSON_TYPE, nullable=True),
+        sa.Column("new", JSON_TYPE, nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_change_log"),
         sa.ForeignKeyConstraint(["customer_id"], ["customer.id"], name="fk_change_log_customer_id_customer"),
@@ -142,9 +146,9 @@ def upgrade() -> None:
         sa.Column("label_en", sa.String(100), nullable=False),
         sa.Column("category", sa.String(16), nullable=False),
         sa.Column("subcategory", sa.String(64), nullable=True),
-        sa.Column("required_for", sa.JSON(), nullable=False),
-        sa.Column("choices", sa.JSON(), nullable=False),
-        sa.Column("validators", sa.JSON(), nullable=False),
+        sa.Column("required_for", JSON_TYPE, nullable=False),
+        sa.Column("choices", JSON_TYPE, nullable=False),
+        sa.Column("validators", JSON_TYPE, nullable=False),
         sa.Column("max_length", sa.Integer(), nullable=True),
         sa.Column("filterable", sa.Boolean(), nullable=False),
         sa.Column("listed", sa.Boolean(), nullable=False),
