@@ -6,8 +6,8 @@
 `generate` creates the demo organisation when it is missing (a sales centre with three regional
 sales departments, support, marketing, finance; a data admin `admin`, department heads and sales
 people such as `zhangwei`), then `count` customers through the real service layer
-(`kehu.records.create_in`, ~200 per transaction), so validation, the change log and every
-plugin hook run exactly as for a person's edit.
+(`kehu.batch.create_many`, 200 per call and transaction), so validation, the change log and
+every plugin hook run exactly as for a person's edit.
 
 Where the values come from:
 
@@ -56,7 +56,7 @@ from faker import Faker
 from sqlalchemy import select
 from stdnum.cn import ric, uscc
 
-from kehu import records
+from kehu import batch
 from kehu.actors import Actor
 from kehu.demo_data import (
     AMOUNT_BY_GRADE,
@@ -94,6 +94,7 @@ from kehu.demo_data import (
     TRADES,
     City,
 )
+from kehu.errors import ValidationFailed
 from kehu.models import Customer, Department, User
 from kehu.timeutil import today
 
@@ -411,7 +412,7 @@ class _Generator:
         return self.today - timedelta(days=self.rng.randrange(low, high))
 
     def customer(self) -> tuple[dict, str]:
-        """(data for records.create_in, owner's username)."""
+        """(data for batch.create_many / records.create_in, owner's username)."""
         rng = self.rng
         city, district, area_code = self.place()
         roll = rng.random()
@@ -517,20 +518,27 @@ def generate(app, count: int, *, seed: int = 0, progress: Callable[[int], None] 
     """Create `count` demo customers (and the demo organisation if missing); returns how many.
 
     Deterministic for a seed on a given database state.  `progress(n)` is called after each
-    customer with n=1 (it fits `click.progressbar(...).update`).  Customers are written through
-    `kehu.records.create_in` by the data admin, in transactions of `BATCH`.
+    customer with n=1 (it fits `click.progressbar(...).update`), once its batch is written.
+    Customers are written through `kehu.batch.create_many` by the data admin, `BATCH` per call
+    and transaction.
     """
     ensure_organisation(app)
     owners, departments, admin = _owners(app)
     gen = _Generator(seed, owners, _used(app), with_tags="tags" in app.fields)
     created = 0
     while created < count:
+        rows = []
+        for _ in range(min(BATCH, count - created)):
+            data, owner = gen.customer()
+            data["department"] = departments[owner]
+            rows.append(data)
         with app.db.write() as session:
-            for _ in range(min(BATCH, count - created)):
-                data, owner = gen.customer()
-                data["department"] = departments[owner]
-                records.create_in(app, session, admin, data, reason=REASON)
-                created += 1
-                if progress is not None:
-                    progress(1)
+            results = batch.create_many(app, session, admin, rows, reason=REASON)
+            refused = next((r for r in results if r.errors), None)
+            if refused is not None:  # demo data passes every rule; if not, write none of the batch
+                raise ValidationFailed(refused.errors)
+        created += len(rows)
+        if progress is not None:
+            for _ in rows:
+                progress(1)
     return created

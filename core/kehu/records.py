@@ -133,7 +133,26 @@ def load_customer(app, session: Session, actor: Actor, code: str, action: str = 
 def _check(app, session: Session, actor: Actor, data: Mapping[str, Any], current: Customer | None,
            state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int | None], list[FieldError]]:
     """Clean `data`; returns (values, resolved reference ids, errors)."""
-    access = app.field_access(actor)
+    values, errors = clean_input(app, app.field_access(actor), data, state)
+    refs, errs = resolve_references(values, lookup_references(session, [values]))
+    errors += errs
+    errors += duplicate_errors(values, lookup_duplicates(session, [values], current))
+    if not errors:
+        errors += plugin_errors(app, session, actor, current, values)
+    return values, refs, errors
+
+
+# The pieces of `_check`, shared with `kehu.batch.create_many`: the per-row work (`clean_input`,
+# `resolve_references`, `duplicate_errors`, `plugin_errors`) is separate from the lookups, which
+# take the values of many rows and answer with one query each.
+
+REFERENCES = (("owner", User, User.username, "unknown_user"),
+              ("department", Department, Department.name, "unknown_department"))
+
+
+def clean_input(app, access: Mapping[str, Access], data: Mapping[str, Any],
+                state: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+    """Field checks needing no database: write access, cleaning, required fields (given `state`)."""
     errors = [FieldError(k, "field_forbidden") for k in data
               if k in app.fields and access.get(k, Access.WRITE) != Access.WRITE]
     values, errs = clean_fields(app.fields, data)
@@ -141,30 +160,66 @@ def _check(app, session: Session, actor: Actor, data: Mapping[str, Any], current
     merged = {**state, **values}
     errors += [e for e in missing_required(app.fields, merged, merged.get("customer_type"))
                if not any(x.field == e.field for x in errors)]
+    return values, errors
+
+
+def lookup_references(session: Session, rows: list[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """{"owner": {username: user id}, "department": {name: id}} for the names `rows` give: a query per kind."""
+    found: dict[str, dict[str, int]] = {}
+    for key, model, column, _ in REFERENCES:
+        names = {row[key] for row in rows if row.get(key) is not None}
+        found[key] = dict(session.execute(select(column, model.id).where(column.in_(names))).all()) if names else {}
+    return found
+
+
+def resolve_references(values: Mapping[str, Any],
+                       found: Mapping[str, Mapping[str, int]]) -> tuple[dict[str, int | None], list[FieldError]]:
+    """The ids of the owner and department `values` name (None when emptied), or errors."""
     refs: dict[str, int | None] = {}
-    for key, model, column in (("owner", User, User.username), ("department", Department, Department.name)):
+    errors: list[FieldError] = []
+    for key, _, _, rule in REFERENCES:
         if values.get(key) is not None:
-            ref = session.scalar(select(model.id).where(column == values[key]))
+            ref = found[key].get(values[key])
             if ref is None:
-                errors.append(FieldError(key, f"unknown_{'user' if key == 'owner' else 'department'}",
-                                         {"value": values[key]}))
+                errors.append(FieldError(key, rule, {"value": values[key]}))
             refs[key] = ref
         elif key in values:
             refs[key] = None
+    return refs, errors
+
+
+def lookup_duplicates(session: Session, rows: list[Mapping[str, Any]],
+                      current: Customer | None = None) -> dict[str, dict[str, str]]:
+    """{field: {value: code of the customer using it}} for the unique values `rows` give: a query per field.
+
+    Deleted customers count: their values stay theirs.  `current` (being updated) is left out.
+    """
+    taken: dict[str, dict[str, str]] = {}
     for key in UNIQUE_FIELDS:
-        if values.get(key) is not None:
+        wanted = {row[key] for row in rows if row.get(key) is not None}
+        taken[key] = {}
+        if wanted:
             column = getattr(Customer, key)
-            stmt = select(Customer.code).where(column == values[key])
+            stmt = select(column, Customer.code).where(column.in_(wanted))
             if current is not None:
                 stmt = stmt.where(Customer.id != current.id)
-            other = session.scalar(stmt)
-            if other:
-                errors.append(FieldError(key, "duplicate", {"value": values[key], "code": other}))
-    if not errors:
-        for result in app.hook.customer_validate(app=app, session=session, actor=actor, customer=current,
-                                                 values=values, is_new=current is None):
-            errors += result or []
-    return values, refs, errors
+            taken[key] = dict(session.execute(stmt).all())
+    return taken
+
+
+def duplicate_errors(values: Mapping[str, Any], taken: Mapping[str, Mapping[str, str]]) -> list[FieldError]:
+    return [FieldError(key, "duplicate", {"value": values[key], "code": taken[key][values[key]]})
+            for key in UNIQUE_FIELDS if values.get(key) is not None and values[key] in taken[key]]
+
+
+def plugin_errors(app, session: Session, actor: Actor, current: Customer | None,
+                  values: dict[str, Any]) -> list[FieldError]:
+    """Plugins' `customer_validate` (per customer, by contract); may canonicalise their own `values`."""
+    errors: list[FieldError] = []
+    for result in app.hook.customer_validate(app=app, session=session, actor=actor, customer=current,
+                                             values=values, is_new=current is None):
+        errors += result or []
+    return errors
 
 
 def _apply(app, customer: Customer, values: Mapping[str, Any], refs: Mapping[str, int | None]) -> dict[str, Any]:
@@ -225,21 +280,34 @@ def create_in(app, session: Session, actor: Actor, data: Mapping[str, Any], *, r
     errors = errs + errors
     if errors:
         raise ValidationFailed(errors)
-    customer = Customer(code=reserve_codes(session)[0], entry_date=today(), custom={})
-    customer.customer_type = values["customer_type"]
-    for_plugins = _apply(app, customer, values, refs)
-    customer.status = customer.status or "pending_review"
-    customer.confidentiality = customer.confidentiality or "internal"
+    customer, for_plugins = new_customer(app, reserve_codes(session)[0], values, refs)
     customer.contacts = [Contact(**c) for c in contacts]
-    _completion_due(app, customer, values)
     session.add(customer)
     session.flush()
-    snapshot = {k: plain(v) for k, v in values.items() if v is not None}
-    snapshot["contacts"] = [plain_contact(c) for c in customer.contacts]
+    snapshot = creation_snapshot(values, customer.contacts)
     _log(session, customer, actor, "create", reason, new=snapshot)
     changes = {k: (None, v) for k, v in snapshot.items()}
     _saved(app, session, actor, [Saved(customer, "create", changes, for_plugins)])
     return customer
+
+
+def new_customer(app, code: str, values: Mapping[str, Any],
+                 refs: Mapping[str, int | None]) -> tuple[Customer, dict[str, Any]]:
+    """A new (transient) customer row from checked values; returns it and its plugin-stored values."""
+    customer = Customer(code=code, entry_date=today(), custom={})
+    customer.customer_type = values["customer_type"]
+    for_plugins = _apply(app, customer, values, refs)
+    customer.status = customer.status or "pending_review"
+    customer.confidentiality = customer.confidentiality or "internal"
+    _completion_due(app, customer, values)
+    return customer, for_plugins
+
+
+def creation_snapshot(values: Mapping[str, Any], contacts: list[Contact]) -> dict[str, Any]:
+    """The `new` of a customer's "create" history row: every given value and the contacts (with ids)."""
+    snapshot = {k: plain(v) for k, v in values.items() if v is not None}
+    snapshot["contacts"] = [plain_contact(c) for c in contacts]
+    return snapshot
 
 
 def update_customer(app, actor: Actor, code: str, data: Mapping[str, Any], *, version: int | None,
