@@ -18,7 +18,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from kehu.app import Kehu
-from kehu.web import api, definitions
+from kehu.web import api, definitions, export
 from kehu.web.bridge import plugin_routes
 from kehu.web.deps import DEPENDENCIES, ActorDep, KehuDep, LangDep
 from kehu.web.errors import ERROR_RESPONSES, EXCEPTION_HANDLERS
@@ -44,7 +44,7 @@ def _version() -> str:
 def create_web_app(kehu: Kehu, *, debug: bool = False) -> Litestar:
     """A Litestar app serving `kehu` (one app object per process; state holds the Kehu app)."""
     return Litestar(
-        route_handlers=[api.CustomerController, *definitions.HANDLERS, *plugin_routes(kehu)],
+        route_handlers=[api.CustomerController, export.ExportController, *definitions.HANDLERS, *plugin_routes(kehu)],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"kehu": kehu}),
