@@ -76,6 +76,29 @@ def customer_views(app, session: Session, actor: Actor, customers: Sequence[Cust
     return rows
 
 
+def _contact_snapshot(contact: dict[str, Any], access: dict[str, Access]) -> dict[str, Any]:
+    """A contact as stored in history (a dict), with the reader's contact-field access applied."""
+    shown = {}
+    for key, value in contact.items():
+        show, value = _shown(value, access.get(f"contacts.{key}"))
+        if show:
+            shown[key] = value
+    return shown
+
+
+def _is_contact(value: Any) -> bool:
+    return isinstance(value, dict) and {"name", "mobile", "email"} <= value.keys()
+
+
+def _history_value(value: Any, level: Access | None, access: dict[str, Access]) -> Any:
+    """Whole contacts (added, removed, in a create snapshot) are masked field by field."""
+    if _is_contact(value):
+        return _contact_snapshot(value, access)
+    if isinstance(value, list) and value and all(_is_contact(v) for v in value):
+        return [_contact_snapshot(v, access) for v in value]
+    return mask(value) if level == Access.MASKED else value
+
+
 def change_view(entry: ChangeLog, access: dict[str, Access]) -> dict[str, Any]:
     """A history row; a masked or hidden field stays masked or hidden in its history too."""
     key = entry.field or ""
@@ -92,10 +115,8 @@ def change_view(entry: ChangeLog, access: dict[str, Access]) -> dict[str, Any]:
     level = access.get(field_key)
     if level == Access.HIDDEN:
         return {**row, "old": None, "new": None, "hidden": True}
-    row["old"], row["new"] = entry.old, entry.new
-    if level == Access.MASKED:
-        row["old"], row["new"] = mask(entry.old), mask(entry.new)
+    row["old"], row["new"] = _history_value(entry.old, level, access), _history_value(entry.new, level, access)
     if entry.action == "create" and isinstance(entry.new, dict):
-        row["new"] = {k: (mask(v) if access.get(k) == Access.MASKED else v)
+        row["new"] = {k: _history_value(v, access.get(k), access)
                       for k, v in entry.new.items() if access.get(k) != Access.HIDDEN}
     return row
