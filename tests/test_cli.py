@@ -354,7 +354,8 @@ def test_serve_prints_where_and_runs_uvicorn(kehu, settings, monkeypatch):
     [(web_app, options)] = calls
     assert isinstance(web_app, Litestar) and options == {"host": "127.0.0.1", "port": 8123}
     for text in ("http://127.0.0.1:8123/api/customers", "http://127.0.0.1:8123/schema/swagger",
-                 str(settings.data_dir), "X-Kehu-User: admin", "Created 3 demo customers"):
+                 str(settings.data_dir), "X-Kehu-User: admin", "Created 3 demo customers",
+                 "no permissions plugin: every user sees and changes every customer"):
         assert text in result.output
     assert count_customers(settings) == 3
     again = kehu("serve", "--demo")

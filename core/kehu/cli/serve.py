@@ -157,6 +157,15 @@ def demo_command(ctx: click.Context, count: int, seed: int | None) -> None:
                        f"Added {created} demo customers (seed {seed}); there are now {customer_count(app)}."))
 
 
+def permission_lines(app: Kehu) -> list[str]:
+    """Say so when no plugin restricts anybody: roles in the demo are names only until then."""
+    hooks = (app.hook.customer_scope, app.hook.permission_allowed, app.hook.field_access)
+    if any(h.get_hookimpls() for h in hooks):
+        return []
+    return ["  权限 Permissions:   未启用权限插件，所有用户都能查看和修改全部客户（单团队模式）",
+            "                      no permissions plugin: every user sees and changes every customer"]
+
+
 def docs_path(web_app: Any) -> str:
     """Where the web app serves its API documentation (Swagger UI when it has one)."""
     config = getattr(web_app, "openapi_config", None)
@@ -222,6 +231,7 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool, count: int, relo
         "  演示用户 Demo users: 在请求头中加 / send the header  X-Kehu-User: admin",
         "    （其他用户 / others: zhangwei 销售 sales, liqiang 部门负责人 head, huangting 客服 support）",
         f"    例 e.g.  curl -H 'X-Kehu-User: admin' {base}/api/customers",
+        *permission_lines(app),
         "  按 Ctrl-C 停止 / Press Ctrl-C to stop.",
         "",
     ]))
