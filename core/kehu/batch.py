@@ -100,11 +100,12 @@ def _check(app, session: Session, actor: Actor, rows: Sequence[Mapping[str, Any]
         checked.append(_Row(index, values, contacts, errors, contact_errors))
     found = records.lookup_references(session, [row.values for row in checked])
     taken = records.lookup_duplicates(session, [row.values for row in checked])
+    visible = records.visible_codes(app, session, actor, taken)
     kept: dict[str, dict[Any, int]] = {key: {} for key in records.UNIQUE_FIELDS}  # value -> row keeping it
     for row in checked:
         row.refs, errors = records.resolve_references(row.values, found)
         row.errors += errors
-        row.errors += _duplicate_errors(row.values, taken, kept)
+        row.errors += _duplicate_errors(row.values, taken, kept, visible, row.errors)
         if not row.errors:  # as in `records._check`: plugins validate what core accepted
             row.errors += records.plugin_errors(app, session, actor, None, row.values)
         if not row.errors and not row.contact_errors:
@@ -115,12 +116,17 @@ def _check(app, session: Session, actor: Actor, rows: Sequence[Mapping[str, Any]
 
 
 def _duplicate_errors(values: Mapping[str, Any], taken: Mapping[str, Mapping[Any, str]],
-                      kept: Mapping[str, Mapping[Any, int]]) -> list[FieldError]:
-    """`records.duplicate_errors`, also against the values earlier rows keep ("code" filled in on write)."""
-    errors = records.duplicate_errors(values, taken)
+                      kept: Mapping[str, Mapping[Any, int]], visible: set[str],
+                      previous: list[FieldError]) -> list[FieldError]:
+    """`records.duplicate_errors`, also against the values earlier rows keep ("code" filled in on write).
+
+    A value an earlier row of the batch keeps is the caller's own input: that row is named.
+    """
+    errors = records.duplicate_errors(values, taken, visible, previous)
     for key in records.UNIQUE_FIELDS:
         value = values.get(key)
-        if value is not None and value not in taken[key] and value in kept[key]:
+        if value is not None and value not in taken[key] and value in kept[key] \
+                and not any(e.field == key for e in previous):
             errors.append(FieldError(key, "duplicate", {"value": value, "code": None, "row": kept[key][value]}))
     return sorted(errors, key=lambda e: records.UNIQUE_FIELDS.index(e.field))
 
@@ -153,6 +159,7 @@ def _write(app, session: Session, actor: Actor, rows: list[_Row], reason: str | 
         saved.append(Saved(customer, "create", {k: (None, v) for k, v in snapshot.items()}, for_plugins))
     session.execute(insert(ChangeLog).execution_options(render_nulls=True), history)
     records._saved(app, session, actor, saved)
+    records.check_in_scope(app, session, actor, "create", [c.id for c in customers])
     return customers
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kehu.actors import Actor
 from kehu.defaults.core_fields import CONTACT_FIELDS
-from kehu.errors import Conflict, FieldError, NotFound, StaleVersion, ValidationFailed
+from kehu.errors import Conflict, FieldError, Forbidden, NotFound, StaleVersion, ValidationFailed
 from kehu.fields import Access, FieldType, Storage
 from kehu.models import ChangeLog, CodeSequence, Contact, Customer, Department, User
 from kehu.query import base_conditions
@@ -32,6 +32,8 @@ from kehu.values import clean_contacts, clean_fields, contact_rules, is_empty, m
 CODE_PREFIX = "CUS"
 COMPLETION_WINDOW = timedelta(hours=24)  # SPEC A8
 UNIQUE_FIELDS = ("credit_code", "id_number")
+# Fields with a default on create that can never be emptied afterwards (NOT NULL columns).
+NOT_EMPTIABLE = ("status", "confidentiality")
 
 
 @dataclass
@@ -136,7 +138,8 @@ def _check(app, session: Session, actor: Actor, data: Mapping[str, Any], current
     values, errors = clean_input(app, app.field_access(actor), data, state)
     refs, errs = resolve_references(values, lookup_references(session, [values]))
     errors += errs
-    errors += duplicate_errors(values, lookup_duplicates(session, [values], current))
+    taken = lookup_duplicates(session, [values], current)
+    errors += duplicate_errors(values, taken, visible_codes(app, session, actor, taken), errors)
     if not errors:
         errors += plugin_errors(app, session, actor, current, values)
     return values, refs, errors
@@ -158,8 +161,16 @@ def clean_input(app, access: Mapping[str, Access], data: Mapping[str, Any],
     values, errs = clean_fields(app.fields, data)
     errors += errs
     merged = {**state, **values}
-    errors += [e for e in missing_required(app.fields, merged, merged.get("customer_type"))
-               if not any(x.field == e.field for x in errors)]
+    required = missing_required(app.fields, merged, merged.get("customer_type"))
+    # The type decides what else is required, so it is required whatever it is (even missing);
+    # a field with a default (status, …) keeps it on create but cannot be emptied later.
+    if is_empty(merged.get("customer_type")):
+        required.append(FieldError("customer_type", "required"))
+    required += [FieldError(k, "required") for k in NOT_EMPTIABLE
+                 if k in values and is_empty(values[k]) and not is_empty(state.get(k))]
+    for e in required:
+        if not any(x.field == e.field for x in errors):
+            errors.append(e)
     return values, errors
 
 
@@ -207,9 +218,46 @@ def lookup_duplicates(session: Session, rows: list[Mapping[str, Any]],
     return taken
 
 
-def duplicate_errors(values: Mapping[str, Any], taken: Mapping[str, Mapping[str, str]]) -> list[FieldError]:
-    return [FieldError(key, "duplicate", {"value": values[key], "code": taken[key][values[key]]})
-            for key in UNIQUE_FIELDS if values.get(key) is not None and values[key] in taken[key]]
+def visible_codes(app, session: Session, actor: Actor, taken: Mapping[str, Mapping[Any, str]]) -> set[str]:
+    """Which of the customer codes in `taken` the actor may read (one query; none when nothing is taken)."""
+    codes = {code for found in taken.values() for code in found.values()}
+    if not codes:
+        return set()
+    where = base_conditions(app, actor, include_hidden=True)
+    return set(session.scalars(select(Customer.code).where(Customer.code.in_(codes), *where)))
+
+
+def duplicate_errors(values: Mapping[str, Any], taken: Mapping[str, Mapping[str, str]],
+                     visible: set[str] | None = None, errors: list[FieldError] = ()) -> list[FieldError]:
+    """`duplicate` errors for the unique values already taken.
+
+    Keys that already have an error are skipped: no oracle behind `field_forbidden` (which every
+    field the actor may not write gets, masked and hidden ones included, so a duplicate is only
+    ever reported on a field the actor may write).  The other customer is named (`duplicate`, with
+    the value and its code) only when it is in `visible` (the codes the actor may read, deleted
+    customers excluded); otherwise `duplicate_hidden` gives neither the code nor the value.
+    `visible=None`: every code is visible.
+    """
+    result: list[FieldError] = []
+    for key in UNIQUE_FIELDS:
+        value = values.get(key)
+        if value is None or value not in taken[key] or any(e.field == key for e in errors):
+            continue
+        code = taken[key][value]
+        result.append(FieldError(key, "duplicate", {"value": value, "code": code})
+                      if visible is None or code in visible
+                      else FieldError(key, "duplicate_hidden"))
+    return result
+
+
+def check_in_scope(app, session: Session, actor: Actor, action: str, customer_ids: list[int]) -> None:
+    """Forbidden (the transaction rolls back) unless every written customer is still in the actor's
+    scope for `action`: nobody may create customers outside it or move them out of it."""
+    where = base_conditions(app, actor, include_hidden=True, action=action)
+    ids = set(customer_ids)
+    found = set(session.scalars(select(Customer.id).where(Customer.id.in_(ids), *where)))
+    if found != ids:
+        raise Forbidden()
 
 
 def plugin_errors(app, session: Session, actor: Actor, current: Customer | None,
@@ -288,6 +336,7 @@ def create_in(app, session: Session, actor: Actor, data: Mapping[str, Any], *, r
     _log(session, customer, actor, "create", reason, new=snapshot)
     changes = {k: (None, v) for k, v in snapshot.items()}
     _saved(app, session, actor, [Saved(customer, "create", changes, for_plugins)])
+    check_in_scope(app, session, actor, "create", [customer.id])
     return customer
 
 
@@ -331,6 +380,7 @@ def update_customer(app, actor: Actor, code: str, data: Mapping[str, Any], *, ve
         _flush_versioned(session, customer)
         _log(session, customer, actor, "update", reason, changes)
         _saved(app, session, actor, [Saved(customer, "update", changes, for_plugins)])
+        check_in_scope(app, session, actor, "update", [customer.id])
         return customer
 
 
@@ -405,9 +455,12 @@ def update_contact(app, actor: Actor, code: str, contact_id: int, data: Mapping[
                 other.is_primary = other is contact
         for key, value in values.items():
             setattr(contact, key, value)
-        errors = contact_rules([plain_contact(c) for c in customer.contacts])
+        rows = [plain_contact(c) for c in customer.contacts]
+        errors = contact_rules(rows)
         if errors:
             raise ValidationFailed(errors)
+        for c, p in zip(customer.contacts, rows, strict=True):
+            c.is_primary = p["is_primary"]  # un-setting the only primary: contact_rules promoted the first one
         after = plain_contact(contact)
         changes = {f"contacts[{contact.id}].{k}": (before[k], after[k]) for k in after if before[k] != after[k]}
         if not changes:
@@ -473,9 +526,12 @@ class _writing:
 
     def __exit__(self, *exc_info):
         try:
-            return self._cm.__exit__(*exc_info)
-        except IntegrityError as exc:
+            suppressed = self._cm.__exit__(*exc_info)
+        except IntegrityError as exc:  # at commit
             raise Conflict(detail=str(exc.orig).splitlines()[0]) from exc
+        if not suppressed and isinstance(exc_info[1], IntegrityError):  # at a flush in the body (rolled back)
+            raise Conflict(detail=str(exc_info[1].orig).splitlines()[0]) from exc_info[1]
+        return suppressed
 
 
 def _for_change(app, session: Session, actor: Actor, code: str, action: str, version: int | None) -> Customer:
