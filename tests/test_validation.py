@@ -457,7 +457,7 @@ def test_validators_registry():
 
 RULES_RAISED = {
     "uscc_format", "uscc_checksum", "id_format", "id_checksum", "id_birthdate", "mobile", "email",
-    "im", "real_name", "vague", "invalid_date", "invalid_datetime",
+    "im", "real_name", "vague", "invalid_date", "invalid_datetime", "control_chars",
 }
 
 

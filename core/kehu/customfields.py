@@ -14,8 +14,10 @@ from typing import Any
 from kehu.actors import Actor
 from kehu.errors import FieldError, NotFound, ValidationFailed
 from kehu.fields import CATEGORIES, CUSTOMER_TYPES, FieldDef, FieldType
+from sqlalchemy.exc import IntegrityError
+
 from kehu.models import CustomField, CustomSubcategory
-from kehu.validation import VALIDATORS, normalize_text
+from kehu.validation import VALIDATORS, Invalid, normalize_text
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 CHOICE_TYPES = {FieldType.ENUM, FieldType.MULTI_ENUM}
@@ -23,8 +25,22 @@ CHOICE_TYPES = {FieldType.ENUM, FieldType.MULTI_ENUM}
 ALLOWED_TYPES = [t for t in FieldType if t not in (FieldType.USER, FieldType.DEPARTMENT, FieldType.LIST)]
 
 
+# Request options and body keys that a custom field key would shadow (query strings mix filters
+# with paging and options; create/update bodies carry these next to the field values).
+RESERVED_KEYS = frozenset({
+    "reason", "version", "limit", "offset", "sort", "cursor", "lang", "deleted", "contacts",
+    "include_hidden", "fields", "format", "q", "code", "id", "tags",
+})
+TEXT_TYPES = {FieldType.TEXT, FieldType.LONGTEXT}
+MAX_LENGTH_LIMIT = 2000
+
+
 def _text(data: Mapping[str, Any], key: str, errors: list[FieldError], required: bool = True) -> str | None:
-    value = normalize_text(str(data.get(key) or ""))
+    try:
+        value = normalize_text(str(data.get(key) or ""))
+    except Invalid as exc:
+        errors.append(FieldError(key, exc.rule, exc.params))
+        return None
     if not value and required:
         errors.append(FieldError(key, "required"))
     return value or None
@@ -37,52 +53,101 @@ def add_field(app, actor: Actor, data: Mapping[str, Any]) -> FieldDef:
     key = _text(data, "key", errors)
     if key and not KEY_PATTERN.match(key):
         errors.append(FieldError("key", "field_key"))
-    elif key and key in app.fields:
+    elif key and (key in app.fields or _stored(app, key)):  # a retired key stays taken
         errors.append(FieldError("key", "field_exists", {"field": key}))
+    elif key and (key in RESERVED_KEYS or key in app.filters):
+        errors.append(FieldError("key", "field_key_reserved", {"field": key}))
     label_zh = _text(data, "label_zh", errors)
     label_en = _text(data, "label_en", errors)
     type_ = data.get("type") or "text"
-    if type_ not in ALLOWED_TYPES:
+    if not isinstance(type_, str) or type_ not in ALLOWED_TYPES:
         errors.append(FieldError("type", "invalid_choice", {"choices": ", ".join(ALLOWED_TYPES)}))
+        type_ = None
     category = data.get("category") or ""
     if not category:
         errors.append(FieldError("category", "required"))
-    elif category not in CATEGORIES:
-        errors.append(FieldError("category", "unknown_category", {"category": category}))
+    elif not isinstance(category, str) or category not in CATEGORIES:
+        errors.append(FieldError("category", "unknown_category", {"category": str(category)}))
     subcategory = data.get("subcategory") or None
-    if subcategory and subcategory not in app.fields.subcategories:
-        errors.append(FieldError("subcategory", "unknown_category", {"category": subcategory}))
-    required_for = list(data.get("required_for") or [])
+    if subcategory and (not isinstance(subcategory, str) or subcategory not in app.fields.subcategories):
+        errors.append(FieldError("subcategory", "unknown_category", {"category": str(subcategory)}))
+    required_for = _list(data, "required_for", errors)
     if any(t not in CUSTOMER_TYPES for t in required_for):
         errors.append(FieldError("required_for", "invalid_choice", {"choices": ", ".join(CUSTOMER_TYPES)}))
-    validators = list(data.get("validators") or [])
+    validators = _list(data, "validators", errors)
     for name in validators:
         if name not in VALIDATORS:
-            errors.append(FieldError("validators", "unknown_validator", {"validator": name}))
-    choices = [_choice(c) for c in data.get("choices") or []]
-    if type_ in CHOICE_TYPES and not choices:
+            errors.append(FieldError("validators", "unknown_validator", {"validator": str(name)}))
+        elif type_ not in TEXT_TYPES:  # the checks take and return text
+            errors.append(FieldError("validators", "validator_needs_text", {"validator": name}))
+    max_length = data.get("max_length")
+    if max_length is not None and max_length != "":
+        if isinstance(max_length, str) and max_length.strip().isdigit():
+            max_length = int(max_length)
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= MAX_LENGTH_LIMIT:
+            errors.append(FieldError("max_length", "max_length_range", {"max": MAX_LENGTH_LIMIT}))
+            max_length = None
+    else:
+        max_length = None
+    choices = []
+    for raw in _list(data, "choices", errors):
+        try:
+            choices.append(_choice(raw))
+        except Invalid as exc:
+            errors.append(FieldError("choices", exc.rule, exc.params))
+    if type_ in CHOICE_TYPES and not choices and not any(e.field == "choices" for e in errors):
         errors.append(FieldError("choices", "choices_required"))
+    seen: set[str] = set()
+    for c in choices:
+        if not c["value"]:
+            errors.append(FieldError("choices", "choice_value_required"))
+        elif c["value"] in seen:
+            errors.append(FieldError("choices", "duplicate_choice", {"value": c["value"]}))
+        seen.add(c["value"])
     if errors:
         raise ValidationFailed(errors)
-    with app.db.write() as session:
-        session.add(CustomField(
-            key=key, type=type_, label_zh=label_zh, label_en=label_en, category=category,
-            subcategory=subcategory, required_for=required_for, choices=choices, validators=validators,
-            max_length=data.get("max_length"), filterable=bool(data.get("filterable", True)),
-            listed=bool(data.get("listed", False)), searchable=bool(data.get("searchable", False)),
-        ))
+    try:
+        with app.db.write() as session:
+            session.add(CustomField(
+                key=key, type=type_, label_zh=label_zh, label_en=label_en, category=category,
+                subcategory=subcategory, required_for=required_for, choices=choices, validators=validators,
+                max_length=max_length, filterable=bool(data.get("filterable", True)),
+                listed=bool(data.get("listed", False)), searchable=bool(data.get("searchable", False)),
+            ))
+    except IntegrityError:  # added by someone else meanwhile
+        raise ValidationFailed([FieldError("key", "field_exists", {"field": key})]) from None
     app.reload_definitions()
     return app.fields[key]
 
 
+def _stored(app, key: str) -> bool:
+    """Whether a custom field row (retired ones included) already has `key`."""
+    with app.db.read() as session:
+        return session.get(CustomField, key) is not None
+
+
+def _list(data: Mapping[str, Any], key: str, errors: list[FieldError]) -> list[Any]:
+    raw = data.get(key) or []
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list | tuple):
+        errors.append(FieldError(key, "not_a_list"))
+        return []
+    return list(raw)
+
+
 def _choice(raw: Any) -> dict[str, str]:
-    """A choice from "value", {"value", "zh", "en"} or "value:中文:English"."""
+    """A choice from "value", {"value", "zh", "en"} or "value:中文:English"; raises `Invalid`."""
     if isinstance(raw, Mapping):
-        value = str(raw.get("value", "")).strip()
-        return {"value": value, "zh": str(raw.get("zh") or value), "en": str(raw.get("en") or value)}
-    value, _, rest = str(raw).partition(":")
-    zh, _, en = rest.partition(":")
-    return {"value": value.strip(), "zh": zh.strip() or value.strip(), "en": en.strip() or value.strip()}
+        value, zh, en = (str(raw.get(k) or "") for k in ("value", "zh", "en"))
+    else:
+        value, _, rest = str(raw).partition(":")
+        zh, _, en = rest.partition(":")
+    # Values are compared normalised when customers are saved, so they are stored that way;
+    # labels keep their (full-width) punctuation and are only checked for control characters.
+    value = normalize_text(value)
+    normalize_text(zh + en)
+    return {"value": value, "zh": zh.strip() or value, "en": en.strip() or value}
 
 
 def retire_field(app, actor: Actor, key: str) -> None:

@@ -48,8 +48,26 @@ def normalize_text(value: str, multiline: bool = False) -> str:
     text = unicodedata.normalize("NFC", value.translate(_HALF_WIDTH).translate(_INVISIBLE))
     if multiline:
         lines = _LINE_BLANKS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in lines)).strip()
-    return _BLANKS.sub(" ", text).strip()
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in lines)).strip()
+    else:
+        text = _BLANKS.sub(" ", text).strip()
+    _check_no_control_chars(text)
+    return text
+
+
+# Blanks (tab, line breaks, ...) are folded into spaces above, so what is left of Unicode
+# category C is never wanted: NUL (which PostgreSQL refuses in text), other C0/C1 controls,
+# lone surrogates (not encodable as UTF-8) and format characters such as bidi overrides.
+# Kept: "\n" in long text, ZWNJ/ZWJ (emoji sequences, some scripts), and private-use (Co) and
+# unassigned (Cn) code points: IMEs map rare name characters to the PUA (GB 18030), and new
+# emoji may be newer than this Python's Unicode tables.
+_ALLOWED_FORMAT = {"\n", "\u200c", "\u200d"}
+
+
+def _check_no_control_chars(text: str) -> None:
+    for ch in text:
+        if ch not in _ALLOWED_FORMAT and unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
+            raise Invalid("control_chars")
 
 
 # --- identity (A3) ------------------------------------------------------------------------------
@@ -190,8 +208,8 @@ def _is_punctuation(ch: str) -> bool:
     return ch.isspace() or category.startswith("P") or category in ("Sm", "Sc", "Sk")
 
 
-def check_not_vague(value: str) -> str:
-    text = core = normalize_text(value)
+def check_not_vague(value: str, multiline: bool = False) -> str:
+    text = core = normalize_text(value, multiline=multiline)  # long text keeps its line breaks
     while core and _is_punctuation(core[0]):
         core = core[1:]
     while core and _is_punctuation(core[-1]):
@@ -204,16 +222,26 @@ def check_not_vague(value: str) -> str:
 
 def parse_date(value: str | date) -> date:
     if isinstance(value, datetime):
-        return value.date()
+        return _in_range(value.date())
     if isinstance(value, date):
-        return value
+        return _in_range(value)
     text = normalize_text(value)
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
         raise Invalid("invalid_date")
     try:
-        return date.fromisoformat(text)
+        return _in_range(date.fromisoformat(text))
     except ValueError:
         raise Invalid("invalid_date") from None
+
+
+# Dates a customer record can sensibly hold; outside this range it is a typo ("0202-05-01").
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def _in_range(value: date) -> date:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise Invalid("invalid_date")
+    return value
 
 
 def parse_datetime(value: str | datetime) -> datetime:

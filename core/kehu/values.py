@@ -30,10 +30,11 @@ def clean_value(f: FieldDef, raw: Any) -> Any:
     if is_empty(raw):
         return None
     if f.type in TEXTUAL:
-        if not isinstance(raw, str | int):
+        if isinstance(raw, bool) or not isinstance(raw, str | int):  # True is an int, not "True"
             raise Invalid("not_text")
         # Notes keep their line breaks; one-line fields collapse all whitespace.
-        value = check_not_vague(normalize_text(str(raw), multiline=f.type == T.LONGTEXT))
+        multiline = f.type == T.LONGTEXT
+        value = check_not_vague(normalize_text(str(raw), multiline=multiline), multiline=multiline)
         if f.max_length and len(value) > f.max_length:
             raise Invalid("too_long", max=f.max_length)
     elif f.type == T.ENUM:
@@ -78,6 +79,13 @@ def _choice(f: FieldDef, raw: Any) -> str:
     raise Invalid("invalid_choice", choices=shown)
 
 
+# Amounts are Numeric(16, 2) (14 integer digits), but SQLite stores NUMERIC as REAL, a double
+# that is exact to about 15 significant digits only: 99999999999999.99 would come back as
+# ...98.  13 integer digits + 2 decimals = 15 digits survive the round trip on both databases.
+DECIMAL_LIMIT = Decimal(10) ** 13
+DECIMAL_MAX = "9999999999999.99"
+
+
 def _decimal(raw: Any) -> Decimal:
     if isinstance(raw, bool):
         raise Invalid("invalid_decimal")
@@ -89,7 +97,12 @@ def _decimal(raw: Any) -> Decimal:
         raise Invalid("invalid_decimal")
     if value < 0:
         raise Invalid("negative")
-    return value.quantize(Decimal("0.01"))
+    if value >= DECIMAL_LIMIT:
+        raise Invalid("too_large", max=DECIMAL_MAX)
+    try:
+        return value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # pragma: no cover - the bound above keeps quantize in range
+        raise Invalid("invalid_decimal") from None
 
 
 def _integer(raw: Any) -> int:

@@ -223,7 +223,10 @@ def _description(raw: Any) -> str | None:
         return None
     if not isinstance(raw, str):
         raise ValidationFailed([FieldError("description", "not_text")])
-    text = normalize_text(raw)
+    try:
+        text = normalize_text(raw, multiline=True)
+    except Invalid as exc:  # control characters
+        raise ValidationFailed([FieldError("description", exc.rule, exc.params)]) from None
     if len(text) > DESCRIPTION_LENGTH:
         raise ValidationFailed([FieldError("description", "too_long", {"max": DESCRIPTION_LENGTH})])
     return text or None

@@ -222,3 +222,11 @@ def test_permission_plugins_decide_who_manages_tags(make_kehu):
         create(app, tags=[EAST])
     assert [(e.rule, e.params) for e in caught.value.errors] == [("tags_not_allowed", {"name": EAST})]
     assert service.list_tags(app, app.system_actor) == []
+
+
+def test_descriptions_are_checked_like_any_text(app):
+    with pytest.raises(ValidationFailed) as caught:
+        service.create_tag(app, app.system_actor, {"name": "区域-华北", "description": "北方\x00客户"})
+    assert [(e.field, e.rule) for e in caught.value.errors] == [("description", "control_chars")]
+    created = service.create_tag(app, app.system_actor, {"name": "区域-华北", "description": "北方客户\n重点跟进"})
+    assert created["description"] == "北方客户\n重点跟进"
