@@ -13,7 +13,7 @@ import base64
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,10 +23,16 @@ from sqlalchemy.orm import Session
 from kehu.actors import Actor
 from kehu.choices import HIDDEN_BY_DEFAULT
 from kehu.errors import FieldError, ValidationFailed
-from kehu.fields import Choice, FieldType
+from kehu.fields import Access, Choice, FieldType
 from kehu.models import Customer
 
 Compile = Callable[[str, Any], ColumnElement[bool]]
+# A compile that also needs what the actor may see: `(op, value, access)`, access as from
+# `app.field_access(actor)` (empty: everything visible).
+AccessCompile = Callable[[str, Any, Mapping[str, Access]], ColumnElement[bool]]
+
+# Access levels under which a value is not seen in full: no condition or sort may probe it.
+NOT_IN_FULL = (Access.HIDDEN, Access.MASKED)
 
 OPERATORS: dict[str, tuple[str, str]] = {
     "eq": ("等于", "is"),
@@ -60,6 +66,11 @@ class FilterDef:
     value_type: FieldType = FieldType.TEXT
     choices: tuple[Choice, ...] = ()
     plugin: str = "core"
+    # The `field_access` key guarding the values this filter tests (default: `key`).
+    access_key: str | None = None
+    # Used instead of `compile` when set: for filters spanning several fields (the keyword `q`),
+    # which must leave out the fields the actor may not see in full.
+    compile_access: AccessCompile | None = None
 
     def label(self, lang: str = "zh") -> str:
         return self.label_en if lang == "en" else self.label_zh
@@ -93,11 +104,17 @@ MAX_LIMIT = 500
 RESERVED = {"sort", "limit", "offset", "cursor", "include", "lang", "fields"}
 
 
-def parse_conditions(app, params: Mapping[str, Any]) -> list[Condition]:
-    """Conditions from request parameters; every bad one is reported, field by field."""
+def parse_conditions(app, params: Mapping[str, Any], actor: Actor | None = None) -> list[Condition]:
+    """Conditions from request parameters; every bad one is reported, field by field.
+
+    With an `actor`, conditions respect what the actor may see (`app.field_access`): a hidden
+    field cannot be filtered on at all (refused as unknown, not revealing it exists), a masked
+    one only by `empty`.  Without an actor (plugins, the system) nothing is checked.
+    """
     from kehu.values import clean_value
     from kehu.validation import Invalid
 
+    access: Mapping[str, Access] = app.field_access(actor) if actor is not None else {}
     conditions: list[Condition] = []
     errors: list[FieldError] = []
     for raw_key, raw in params.items():
@@ -106,18 +123,20 @@ def parse_conditions(app, params: Mapping[str, Any]) -> list[Condition]:
         key, _, op = raw_key.partition("__")
         op = op or "eq"
         fd = app.filters.get(key)
-        if fd is None:
+        level = access.get(fd.access_key or fd.key) if fd is not None else None
+        if fd is None or level == Access.HIDDEN:
             errors.append(FieldError(raw_key, "unknown_filter", {"field": key}))
             continue
-        if op not in fd.operators:
+        if op not in fd.operators or (level == Access.MASKED and op != "empty"):
             errors.append(FieldError(raw_key, "unknown_operator", {"field": key, "op": op}))
             continue
         try:
             value = _parse_value(fd, op, raw, clean_value)
+            clause = fd.compile_access(op, value, access) if fd.compile_access else fd.compile(op, value)
         except Invalid as exc:
             errors.append(FieldError(raw_key, exc.rule, exc.params))
             continue
-        conditions.append(Condition(key, op, value, fd.compile(op, value)))
+        conditions.append(Condition(key, op, value, clause))
     if errors:
         raise ValidationFailed(errors)
     return conditions
@@ -166,10 +185,10 @@ def compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
             return column.in_(value)
         case "nin":
             return or_(column.not_in(value), column.is_(None))
-        case "contains":
-            return column.contains(value, autoescape=True)
+        case "contains":  # case-insensitive on every database ("acme" finds "Acme")
+            return column.icontains(value, autoescape=True)
         case "startswith":
-            return column.startswith(value, autoescape=True)
+            return column.istartswith(value, autoescape=True)
         case "gte":
             return column >= value
         case "lte":
@@ -219,7 +238,9 @@ def base_conditions(
     return where
 
 
-def _sort_columns(app, sort: str) -> list[tuple[str, Any, bool]]:
+def _sort_columns(app, sort: str, access: Mapping[str, Access] | None = None) -> list[tuple[str, Any, bool]]:
+    """The sort's columns; a field the actor may not see in full cannot be sorted by."""
+    access = access or {}
     result = []
     for part in [p.strip() for p in sort.split(",") if p.strip()]:
         desc = part.startswith("-")
@@ -230,7 +251,7 @@ def _sort_columns(app, sort: str) -> list[tuple[str, Any, bool]]:
             column = getattr(Customer, key)
         elif f is not None and f.storage == "column" and (f.listed or f.filterable):
             column = getattr(Customer, f.column or f.key)
-        if column is None:
+        if column is None or access.get(key) in NOT_IN_FULL:
             raise ValidationFailed([FieldError("sort", "unknown_sort", {"field": key})])
         result.append((key, column, desc))
     if not any(key == "id" for key, _, _ in result):
@@ -251,13 +272,13 @@ def list_customers(
     authorize_list(app, actor, include_hidden=include_hidden, deleted=deleted)
     limit = max(1, min(int(limit), MAX_LIMIT))
     where = base_conditions(app, actor, conditions, include_hidden=include_hidden, deleted=deleted)
-    sorts = _sort_columns(app, sort or DEFAULT_SORT)
+    sorts = _sort_columns(app, sort or DEFAULT_SORT, app.field_access(actor))
     stmt: Select = select(Customer).where(*where)
     keyset = all(key in KEYSET_SORTS for key, _, _ in sorts)
     if cursor:
         if not keyset:
             raise ValidationFailed([FieldError("cursor", "bad_cursor")])
-        stmt = stmt.where(_after(sorts, _decode_cursor(cursor, len(sorts))))
+        stmt = stmt.where(_after(sorts, _decode_cursor(cursor, [col for _, col, _ in sorts])))
         offset = 0
     order = [col.desc() if desc else col.asc() for _, col, desc in sorts]
     rows = list(session.scalars(stmt.order_by(*order).offset(offset).limit(limit + 1)))
@@ -302,23 +323,46 @@ def _encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps([plain(v) for v in values]).encode()).decode()
 
 
-def _decode_cursor(cursor: str, n: int) -> list[Any]:
-    from datetime import datetime
+INT64 = (-(2**63), 2**63 - 1)
 
+
+def _cursor_value(v: Any, column: Any) -> Any:
+    """One decoded cursor value, checked against its sort column's type; ValueError if wrong."""
+    try:  # a TypeDecorator (UTCDateTime) answers for the type it wraps
+        expected = getattr(column.type, "impl_instance", column.type).python_type
+    except NotImplementedError:  # pragma: no cover - every keyset column has a Python type
+        raise ValueError from None
+    if isinstance(v, dict) and set(v) == {"d"} and isinstance(v["d"], str):
+        text = v["d"]
+        value: Any = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+    elif isinstance(v, dict) and set(v) == {"n"} and isinstance(v["n"], str):
+        value = Decimal(v["n"])
+        if not value.is_finite():
+            raise ValueError
+    else:
+        value = v
+    if expected is bool or type(value) is bool:
+        raise ValueError
+    if expected is int:
+        if type(value) is not int or not INT64[0] <= value <= INT64[1]:
+            raise ValueError
+    elif expected is str:
+        if type(value) is not str or "\x00" in value:
+            raise ValueError
+    elif expected in (date, datetime, Decimal):
+        if type(value) is not expected:
+            raise ValueError
+    else:  # pragma: no cover - no other keyset column types
+        raise ValueError
+    return value
+
+
+def _decode_cursor(cursor: str, columns: Sequence[Any]) -> list[Any]:
+    """The values of a `next_cursor`, each of its sort column's type — else `bad_cursor`."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(raw, list) or len(raw) != n:
+        if not isinstance(raw, list) or len(raw) != len(columns):
             raise ValueError
-        values = []
-        for v in raw:
-            if isinstance(v, dict) and "d" in v:
-                text = v["d"]
-                values.append(datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text))
-            elif isinstance(v, dict) and "n" in v:
-                values.append(Decimal(v["n"]))
-            else:
-                values.append(v)
-        return values
-    except (ValueError, TypeError, json.JSONDecodeError):
+        return [_cursor_value(v, col) for v, col in zip(raw, columns, strict=True)]
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
         raise ValidationFailed([FieldError("cursor", "bad_cursor")]) from None
-

@@ -104,7 +104,7 @@ def export(ctx: click.Context, fmt: str | None, lang: str | None, output: str | 
             fail(render("unknown_user", state.lang, value=user))
     params, errors = condition_params(conditions)
     try:
-        parsed = parse_conditions(app, params)
+        parsed = parse_conditions(app, params, actor)
     except ValidationFailed as exc:  # every problem at once: malformed arguments and refused ones
         errors += exc.errors
     if errors:

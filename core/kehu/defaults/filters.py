@@ -5,15 +5,17 @@ Plugins add their own through the same `register_filters` hook (tags: any / all 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import and_, exists, false, not_, or_, select
 
-from kehu.fields import FieldDef, FieldType, Storage
+from kehu.fields import Access, FieldDef, FieldType, Storage
 from kehu.hookspecs import hookimpl
 from kehu.models import Contact, Customer, Department, User
-from kehu.query import FilterDef, compare
+from kehu.query import NOT_IN_FULL, FilterDef, compare
+from kehu.validation import Invalid
 from kehu.sqlfunctions import JsonListHas
 from kehu.timeutil import today
 
@@ -95,18 +97,29 @@ def _json_value(f: FieldDef, value: Any) -> Any:
     return [convert(v) for v in value] if isinstance(value, list) else convert(value)
 
 
-def _keyword(op: str, value: str):
-    """D1's simple keyword search: name, code, credit code, a contact's name or mobile."""
-    contact_hit = exists().where(
-        Contact.customer_id == Customer.id,
-        or_(Contact.name.contains(value, autoescape=True), Contact.mobile.contains(value, autoescape=True)),
-    )
-    return or_(
-        Customer.name.contains(value, autoescape=True),
-        Customer.code == value.upper(),
-        Customer.credit_code == value.upper(),
-        contact_hit,
-    )
+def _keyword(op: str, value: str, access: Mapping[str, Access]):
+    """D1's simple keyword search: name, code, credit code, a contact's name or mobile.
+
+    Only fields the actor sees in full take part: a hidden credit code or a masked mobile must
+    not be found (and so confirmed) by typing it in.
+    """
+
+    def visible(key: str) -> bool:
+        return access.get(key) not in NOT_IN_FULL
+
+    terms = []
+    if visible("name"):
+        terms.append(Customer.name.icontains(value, autoescape=True))
+    if visible("code"):
+        terms.append(Customer.code == value.upper())
+    if visible("credit_code"):
+        terms.append(Customer.credit_code == value.upper())
+    contact_terms = [column.icontains(value, autoescape=True)
+                     for key, column in (("contacts.name", Contact.name), ("contacts.mobile", Contact.mobile))
+                     if visible(key)]
+    if contact_terms:
+        terms.append(exists().where(Contact.customer_id == Customer.id, or_(*contact_terms)))
+    return or_(*terms) if terms else false()
 
 
 def _contact(column):
@@ -116,8 +129,13 @@ def _contact(column):
     return compile
 
 
+NOT_CONTACTED_MAX_DAYS = 36500
+
+
 def _not_contacted(op: str, days: int):
     """SPEC D3 absence: no contact in the last N days, or never."""
+    if not 0 <= int(days) <= NOT_CONTACTED_MAX_DAYS:
+        raise Invalid("out_of_range", min=0, max=NOT_CONTACTED_MAX_DAYS)
     since = today() - timedelta(days=int(days))
     return or_(Customer.last_contact_date.is_(None), Customer.last_contact_date < since)
 
@@ -131,11 +149,12 @@ def register_filters(app):
     # A plugin-stored field lives in the plugin's tables: its plugin registers its filter (tags).
     filters = [field_filter(f) for f in app.fields if f.filterable and f.storage != Storage.PLUGIN]
     filters += [
-        FilterDef("q", "关键词", "Keyword", ("eq",), _keyword),
+        FilterDef("q", "关键词", "Keyword", ("eq",), lambda op, value: _keyword(op, value, {}),
+                  compile_access=_keyword),
         FilterDef("contact_name", "联系人姓名", "Contact name", ("eq", "contains", "startswith"),
-                  _contact(Contact.name)),
+                  _contact(Contact.name), access_key="contacts.name"),
         FilterDef("contact_mobile", "联系人手机", "Contact mobile", ("eq", "contains", "startswith"),
-                  _contact(Contact.mobile)),
+                  _contact(Contact.mobile), access_key="contacts.mobile"),
         FilterDef("not_contacted_days", "未联系天数", "Not contacted for (days)", ("gte",),
                   _not_contacted, value_type=T.INTEGER),
         FilterDef("needs_completion", "待补全", "Needs completion", ("eq",), _needs_completion,

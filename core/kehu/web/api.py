@@ -133,7 +133,7 @@ class CustomerController(Controller):
         GET /api/filters, e.g. `grade=A`, `last_contact_date__gte=2024-01-01`,
         `industry__in=F51,F52`, `q=科技`, `tags__all=区域-华东,长期合作`.
         """
-        conditions = parse_conditions(kehu, _condition_params(request))
+        conditions = parse_conditions(kehu, _condition_params(request), actor)
         with kehu.db.read() as session:
             page = list_customers(kehu, session, actor, conditions, sort=sort, limit=limit, offset=offset,
                                   cursor=cursor, include_hidden=include_hidden, deleted=deleted)

@@ -86,7 +86,7 @@ class ExportController(Controller):
         many customers the file holds.
         """
         params = {k: v for k, v in _condition_params(request).items() if k not in EXPORT_OPTIONS}
-        conditions = parse_conditions(kehu, params)
+        conditions = parse_conditions(kehu, params, actor)
         keys = [k.strip() for k in fields.split(",") if k.strip()] if fields else None
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
         try:
