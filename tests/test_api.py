@@ -163,7 +163,8 @@ def test_hidden_statuses_need_include_hidden(client):
 def test_unknown_filter_is_a_field_level_422(client):
     response = client.get("/api/customers?colour=red&grade=Z")
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == "validation_failed"
+    assert response.json()["error"]["code"] == "invalid_conditions"
+    assert response.json()["error"]["message"] == "有 2 个筛选条件有误"
     errors = field_errors(response)
     assert errors["colour"] == ("unknown_filter", "无法按“colour”筛选")
     assert errors["grade"][0] == "invalid_choice"

@@ -184,3 +184,14 @@ def test_not_contacted_days_is_bounded(kehu_app):
         response = client.get("/api/customers/", params={"not_contacted_days__gte": "99999999"})
         assert response.status_code == 422
         assert "36500" in response.json()["error"]["fields"][0]["message"]
+
+
+def test_filter_list_offers_only_what_the_reader_may_use(restricted):
+    app, _, _ = restricted
+    with TestClient(create_web_app(app)) as client:
+        mine = {f["key"]: f["operators"] for f in client.get("/api/filters", headers=SALES).json()["items"]}
+        everyone = {f["key"]: f["operators"] for f in client.get("/api/filters").json()["items"]}
+    assert "credit_code" in everyone and "cumulative_amount" in everyone
+    assert "credit_code" not in mine and "cumulative_amount" not in mine
+    assert mine["grade"] == ["empty"] and "contact_mobile" not in mine
+    assert everyone["grade"] == ["eq", "ne", "in", "nin", "startswith", "empty"]

@@ -45,8 +45,8 @@ class ValidationFailed(KehuError):
     status = 422
     rule = "validation_failed"
 
-    def __init__(self, errors: list[FieldError]):
-        super().__init__(count=len(errors))
+    def __init__(self, errors: list[FieldError], rule: str | None = None):
+        super().__init__(rule, count=len(errors))
         self.errors = errors
 
 

@@ -66,6 +66,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_department": {"zh": "没有名为“{value}”的部门", "en": "There is no department named \"{value}\""},
     "field_forbidden": {"zh": "您无权修改{label}", "en": "You may not change {label}"},
     # queries
+    "invalid_conditions": {"zh": "有 {count} 个筛选条件有误", "en": "{count} problem(s) in the conditions"},
     "unknown_filter": {"zh": "无法按“{field}”筛选", "en": "Cannot filter by \"{field}\""},
     "unknown_operator": {"zh": "“{field}”不支持条件“{op}”", "en": "\"{field}\" does not support the condition \"{op}\""},
     "out_of_range": {"zh": "{label}超出允许范围（{min}–{max}）", "en": "{label} must be between {min} and {max}"},

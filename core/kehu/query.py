@@ -137,8 +137,8 @@ def parse_conditions(app, params: Mapping[str, Any], actor: Actor | None = None)
             errors.append(FieldError(raw_key, exc.rule, exc.params))
             continue
         conditions.append(Condition(key, op, value, clause))
-    if errors:
-        raise ValidationFailed(errors)
+    if errors:  # a read: say the conditions are wrong, not that nothing was saved
+        raise ValidationFailed(errors, rule="invalid_conditions")
     return conditions
 
 

@@ -65,11 +65,26 @@ def add_subcategory(data: Body, kehu: KehuDep, actor: ActorDep, lang: LangDep) -
 
 # In memory only (no database): these two run on the event loop.
 @get("/api/filters", sync_to_thread=False, responses=ERROR_RESPONSES, tags=["definitions"])
-def list_filters(kehu: KehuDep, lang: LangDep) -> dict[str, Any]:
-    """Conditions GET /api/customers understands, and the words for their operators."""
+def list_filters(kehu: KehuDep, actor: ActorDep, lang: LangDep) -> dict[str, Any]:
+    """Conditions GET /api/customers understands for this reader, and the words for their operators.
+
+    Filters on fields hidden from the reader are left out; on masked fields only "empty" is offered.
+    """
     index = 1 if lang == "en" else 0
+    access = kehu.field_access(actor)
+    items = []
+    for fd in kehu.filters.values():
+        level = access.get(fd.access_key or fd.key)
+        if level == Access.HIDDEN:
+            continue
+        described = fd.describe(lang)
+        if level == Access.MASKED:
+            described["operators"] = [op for op in described["operators"] if op == "empty"]
+            if not described["operators"]:
+                continue
+        items.append(described)
     return {
-        "items": [fd.describe(lang) for fd in kehu.filters.values()],
+        "items": items,
         "operators": {op: words[index] for op, words in OPERATORS.items()},
     }
 
