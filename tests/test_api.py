@@ -483,3 +483,12 @@ def test_a_field_added_by_another_process_is_served_at_once(make_kehu):
         refused = client.post("/api/customers", json=customer_payload(loyalty_card="VIP-0002"))
         assert refused.status_code == 422
         assert refused.json()["error"]["fields"][0]["rule"] == "unknown_field"
+
+
+@pytest.mark.parametrize("version", [1.7, True, "1.0", "one", [1]])
+def test_version_must_be_a_whole_number(client, version):
+    created = create(client)
+    response = client.patch(f"/api/customers/{created['code']}", json={"grade": "A", "version": version})
+    assert response.status_code == 422, response.text
+    assert field_errors(response)["version"][0] == "invalid_integer"
+    assert client.get(f"/api/customers/{created['code']}").json()["grade"] == "B"

@@ -38,12 +38,12 @@ Code = FromPath[str]
 def _int(value: Any, key: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise ValidationFailed([FieldError(key, "invalid_integer")])
-    try:
+    # Whole numbers only: 1.7 is not version 1, and True is not 1 either.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed([FieldError(key, "invalid_integer")]) from None
+    raise ValidationFailed([FieldError(key, "invalid_integer")])
 
 
 def _reason(value: Any) -> str | None:
