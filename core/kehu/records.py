@@ -121,7 +121,9 @@ def load_customer(app, session: Session, actor: Actor, code: str, action: str = 
     where = base_conditions(app, actor, include_hidden=True, deleted=deleted, action=action)
     stmt = select(Customer).where(Customer.code == code, *where)
     if for_update and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Customer)
+        # FOR NO KEY UPDATE: other writers wait, but rows that merely point at the customer (a
+        # plugin's history row, a link) can still be written by a concurrent transaction.
+        stmt = stmt.with_for_update(of=Customer, key_share=True)
     customer = session.scalar(stmt)
     if customer is None:
         raise NotFound(code=code)

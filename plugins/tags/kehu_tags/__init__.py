@@ -63,10 +63,11 @@ def register_filters():
 
 
 @hookimpl
-def customer_validate(app, session, actor, values):
+def customer_validate(app, session, actor, customer, values):
     if values.get(service.FIELD) is None:
         return []
-    canonical, errors = service.canonical_names(app, session, actor, values[service.FIELD])
+    canonical, errors = service.canonical_names(app, session, actor, values[service.FIELD],
+                                                customer.id if customer is not None else None)
     if not errors:
         values[service.FIELD] = canonical or None  # the canonical form is what core logs and compares
     return errors

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -134,12 +134,15 @@ def get_tag(app, actor: Actor, tag_id: int) -> dict[str, Any]:
 # --- A customer's tags (called from the hooks, inside the customer's transaction) -----------
 
 
-def canonical_names(app, session: Session, actor: Actor,
-                    raw_names: Iterable[Any]) -> tuple[list[str], list[FieldError]]:
+def canonical_names(app, session: Session, actor: Actor, raw_names: Iterable[Any],
+                    customer_id: int | None = None) -> tuple[list[str], list[FieldError]]:
     """Names checked against the rules, former names resolved, sorted; or the errors.
 
     A name no tag has yet is accepted when it follows the rules (the tag is created on save),
-    unless a permissions plugin refuses the actor "create" on "tag".
+    unless a permissions plugin refuses the actor "create" on "tag".  The tags involved (named,
+    former names', the customer's current ones) are share-locked first, before core writes the
+    save's history row: a concurrent merge either finishes before this save reads them or waits
+    for it to commit, so every history row describes a real sequence of states.
     """
     checked: list[str] = []
     errors: list[FieldError] = []
@@ -150,6 +153,11 @@ def canonical_names(app, session: Session, actor: Actor,
             errors.append(FieldError(FIELD, exc.rule, exc.params))
     if errors:
         return [], errors
+    involved = or_(Tag.name.in_(checked),
+                   Tag.id.in_(select(TagAlias.tag_id).where(TagAlias.name.in_(checked))))
+    if customer_id is not None:
+        involved = or_(involved, Tag.id.in_(select(CustomerTag.tag_id).where(CustomerTag.customer_id == customer_id)))
+    session.execute(_share_locked(session, select(Tag.id).where(involved))).all()
     renamed = resolve(session, checked)
     result = sorted({renamed.get(n, n) for n in checked})
     new = set(result) - set(session.scalars(select(Tag.name).where(Tag.name.in_(result))))
@@ -167,8 +175,11 @@ def ensure_tags(session: Session, actor: Actor, names: Iterable[str]) -> dict[st
     names = sorted(set(names))
     if not names:
         return {}
-    found = dict(session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names))).all())
+    found = dict(session.execute(_share_locked(session, select(Tag.name, Tag.id).where(Tag.name.in_(names)))).all())
     missing = [n for n in names if n not in found]
+    if missing:  # merged or renamed away while this save waited: follow the former name
+        found.update(session.execute(select(TagAlias.name, TagAlias.tag_id).where(TagAlias.name.in_(missing))).all())
+        missing = [n for n in missing if n not in found]
     if missing:
         dialect_insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
         moment = now()
@@ -177,6 +188,18 @@ def ensure_tags(session: Session, actor: Actor, names: Iterable[str]) -> dict[st
         session.execute(dialect_insert(Tag).values(rows).on_conflict_do_nothing(index_elements=["name"]))
         found.update(session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(missing))).all())
     return found
+
+
+def _share_locked(session: Session, stmt):
+    """On PostgreSQL, hold the tags read (FOR SHARE, in id order) until commit.
+
+    A save locks the tags it touches before writing links; a merge or delete locks its tags for
+    update first.  Whoever comes second waits, then sees what the first committed: no link to a
+    vanished tag, no history row computed from a state that was about to change.
+    """
+    if session.bind.dialect.name != "postgresql":
+        return stmt  # SQLite: BEGIN IMMEDIATE already serialises writers
+    return stmt.order_by(Tag.id).with_for_update(read=True, of=Tag)
 
 
 def write_links(session: Session, actor: Actor, wanted: Mapping[int, Sequence[str] | None]) -> None:
@@ -194,6 +217,9 @@ def write_links(session: Session, actor: Actor, wanted: Mapping[int, Sequence[st
             select(CustomerTag.customer_id, CustomerTag.tag_id).where(CustomerTag.customer_id.in_(chunk)))
         for customer_id, tag_id in rows:
             current[customer_id].add(tag_id)
+    linked = set().union(*current.values())
+    if linked:  # the tags being unlinked are locked too, so a merge cannot move them meanwhile
+        session.execute(_share_locked(session, select(Tag.id).where(Tag.id.in_(sorted(linked))))).all()
     moment = now()
     added = []
     for customer_id, tag_list in wanted.items():
@@ -243,12 +269,16 @@ def _take_name(session: Session, name: str, tag_id: int | None = None) -> None:
     session.execute(delete(TagAlias).where(TagAlias.name == name))
 
 
-def _locked(session: Session, tag_id: Any, key: str | None = None) -> Tag:
-    """The tag, locked against concurrent link writes until commit (PostgreSQL; SQLite serialises)."""
+def _tag_id(tag_id: Any, key: str | None = None) -> int:
     try:
-        tag_id = int(tag_id)
+        return int(tag_id)
     except (TypeError, ValueError):
         raise ValidationFailed([FieldError(key or "id", "invalid_integer")]) from None
+
+
+def _locked(session: Session, tag_id: Any, key: str | None = None) -> Tag:
+    """The tag, locked against concurrent link writes until commit (PostgreSQL; SQLite serialises)."""
+    tag_id = _tag_id(tag_id, key)
     stmt = select(Tag).where(Tag.id == tag_id)
     if session.bind.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
@@ -344,8 +374,11 @@ def merge_tags(app, actor: Actor, tag_id: int, into: Any, *, reason: str | None 
     """
     app.authorize(actor, "merge", RESOURCE)
     with app.db.write() as session:
-        source = _locked(session, tag_id)
-        target = _locked(session, into, key="into")
+        # Both tags locked in id order: two opposite merges at once wait for each other, never deadlock.
+        ids = {"source": _tag_id(tag_id), "into": _tag_id(into, "into")}
+        locked = {role: _locked(session, ids[role], key="into" if role == "into" else None)
+                  for role in sorted(ids, key=ids.get)}
+        source, target = locked["source"], locked["into"]
         if source.id == target.id:
             raise ValidationFailed([FieldError("into", "tags_merge_self")])
         carriers = _carriers(session, [source.id])

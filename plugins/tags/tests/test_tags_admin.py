@@ -230,3 +230,31 @@ def test_descriptions_are_checked_like_any_text(app):
     assert [(e.field, e.rule) for e in caught.value.errors] == [("description", "control_chars")]
     created = service.create_tag(app, app.system_actor, {"name": "区域-华北", "description": "北方客户\n重点跟进"})
     assert created["description"] == "北方客户\n重点跟进"
+
+
+def test_opposite_merges_at_once_never_deadlock(app):
+    """A→B and B→A together: one merges, the other is told the tag is gone (locks in id order)."""
+    import threading
+
+    for round_ in range(4):
+        a = service.create_tag(app, app.system_actor, {"name": f"区域-甲{round_}"})["id"]
+        b = service.create_tag(app, app.system_actor, {"name": f"区域-乙{round_}"})["id"]
+        create(app, tags=[f"区域-甲{round_}", f"区域-乙{round_}"])
+        barrier, outcomes = threading.Barrier(2), []
+
+        def merge(source, target):
+            barrier.wait()
+            try:
+                service.merge_tags(app, app.system_actor, source, target)
+                outcomes.append("merged")
+            except (ValidationFailed, NotFound):
+                outcomes.append("refused")
+            except Exception as exc:  # a deadlock or any database error is the failure
+                outcomes.append(repr(exc))
+
+        threads = [threading.Thread(target=merge, args=pair) for pair in ((a, b), (b, a))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert sorted(outcomes) == ["merged", "refused"]
