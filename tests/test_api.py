@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import types
 from collections.abc import Iterator
 
 import pytest
@@ -18,10 +17,8 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 
 from kehu.app import Kehu
-from kehu.hookspecs import hookimpl
 from kehu.models import ChangeLog, Contact, Customer, User
-from kehu.plugins import Manifest
-from kehu.testing import customer_payload, valid_uscc
+from kehu.testing import customer_payload, make_plugin, valid_uscc
 from kehu.web import ActorDep, KehuDep, LangDep, create_web_app
 
 @pytest.fixture
@@ -402,7 +399,7 @@ def test_litestar_errors_use_the_same_shape(client):
 # --- plugin routes -------------------------------------------------------------------------
 
 
-def routes_plugin() -> types.SimpleNamespace:
+def routes_plugin():
     """A throwaway plugin adding two routes: one using the injected app and actor, one that breaks."""
 
     @get("/api/hello", sync_to_thread=False)
@@ -413,16 +410,11 @@ def routes_plugin() -> types.SimpleNamespace:
     def broken() -> dict:
         raise RuntimeError("secret internals")
 
-    @hookimpl
-    def register_manifest():
-        return Manifest(name="hello", label_zh="问候", label_en="Hello")
 
-    @hookimpl
     def register_routes(app):
         return [hello, broken]
 
-    return types.SimpleNamespace(__name__="test_plugin_hello", register_manifest=register_manifest,
-                                 register_routes=register_routes)
+    return make_plugin("hello", register_routes=register_routes)
 
 
 class Remember(logging.Handler):

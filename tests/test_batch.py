@@ -6,7 +6,6 @@ SPEC A1 (codes), A3/A4/A8 (entry rules), A10/G7 (history); the import issue's "b
 from __future__ import annotations
 
 import copy
-import types
 from collections import Counter
 from importlib import metadata
 from typing import Any
@@ -15,27 +14,11 @@ import pytest
 from sqlalchemy import event, func, select
 
 from kehu import batch, records
-from kehu.config import Settings
 from kehu.errors import FieldError, Forbidden, ValidationFailed
-from kehu.hookspecs import hookimpl
 from kehu.models import ChangeLog, Contact, Customer, Department
-from kehu.plugins import Manifest
-from kehu.testing import create_postgresql_database, customer_payload
+from kehu.testing import customer_payload, make_plugin
 
 TAGS_INSTALLED = any(ep.name == "tags" for ep in metadata.entry_points(group="kehu"))
-
-
-def plugin(name: str, **hooks) -> types.SimpleNamespace:
-    """A throwaway plugin object: a manifest plus the given hook implementations (as in test_plugins)."""
-
-    @hookimpl
-    def register_manifest():
-        return Manifest(name=name, label_zh=name, label_en=name)
-
-    ns = types.SimpleNamespace(__name__=f"test_plugin_{name}", register_manifest=register_manifest)
-    for hook_name, fn in hooks.items():
-        setattr(ns, hook_name, hookimpl(fn))
-    return ns
 
 
 def create_many(app, rows, reason=None) -> list[batch.RowResult]:
@@ -75,19 +58,6 @@ def dump(app) -> list[dict[str, Any]]:
     return out
 
 
-@pytest.fixture
-def second_settings(database_url, tmp_path):
-    """Settings of another fresh database of the same kind as `database_url`."""
-    if database_url.startswith("sqlite"):
-        yield Settings(data_dir=tmp_path / "second", database_url=f"sqlite:///{tmp_path / 'second.db'}")
-        return
-    url, drop = create_postgresql_database()
-    try:
-        yield Settings(data_dir=tmp_path / "second", database_url=url)
-    finally:
-        drop()
-
-
 def varied_rows() -> list[dict[str, Any]]:
     """Valid rows that differ in what they give and what they leave empty."""
     person = customer_payload(customer_type="individual", name="李娜", id_number="11010519491231002x",
@@ -111,8 +81,8 @@ def add_department(app, name="华东销售部") -> None:
         s.add(Department(name=name))
 
 
-def test_a_batch_stores_what_create_in_stores(make_kehu, second_settings):
-    one_by_one, batched = make_kehu(), make_kehu(settings=second_settings)
+def test_a_batch_stores_what_create_in_stores(make_kehu, other_database_settings):
+    one_by_one, batched = make_kehu(), make_kehu(settings=other_database_settings)
     rows = varied_rows()
     for app in (one_by_one, batched):
         add_department(app)
@@ -235,7 +205,7 @@ def test_customers_saved_is_called_once_per_batch(make_kehu):
     def customer_validate(values):
         return [FieldError("name", "vague")] if "拒绝" in values.get("name", "") else []
 
-    app = make_kehu(enable=["counter"], extra_plugins=[plugin(
+    app = make_kehu(enable=["counter"], extra_plugins=[make_plugin(
         "counter", customers_saved=customers_saved, customer_validate=customer_validate)])
     rows = [customer_payload(), customer_payload(name="拒绝有限公司"), customer_payload()]
     results = create_many(app, rows)
@@ -262,7 +232,7 @@ def test_a_refused_actor_writes_nothing(make_kehu):
     def permission_allowed(actor, action):
         return False if action == "create" else None
 
-    app = make_kehu(enable=["guard"], extra_plugins=[plugin("guard", permission_allowed=permission_allowed)])
+    app = make_kehu(enable=["guard"], extra_plugins=[make_plugin("guard", permission_allowed=permission_allowed)])
     with pytest.raises(Forbidden):
         create_many(app, [customer_payload()])
     assert counts(app) == (0, 0, 0)

@@ -12,11 +12,9 @@ from stdnum.cn import ric, uscc
 
 from kehu import demo, demo_data
 from kehu.app import Kehu
-from kehu.config import Settings
 from kehu.defaults.core_fields import CONTACT_METHODS
 from kehu.models import ChangeLog, Customer, Department, User
 from kehu.records import field_values, plain, plain_contact, plugin_values
-from kehu.testing import create_postgresql_database
 from kehu.validation import check_mobile, check_not_vague, check_real_name
 from kehu.values import clean_contacts, clean_fields, missing_required
 
@@ -173,31 +171,18 @@ def test_organisation(make_kehu):
     assert {u.username for u in demo_data.DEMO_USERS} <= set(users)
 
 
-@pytest.fixture
-def second_settings(database_url, tmp_path):
-    """Settings of another fresh database of the same kind as `database_url`."""
-    if database_url.startswith("sqlite"):
-        yield Settings(data_dir=tmp_path / "second", database_url=f"sqlite:///{tmp_path / 'second.db'}")
-        return
-    url, drop = create_postgresql_database()
-    try:
-        yield Settings(data_dir=tmp_path / "second", database_url=url)
-    finally:
-        drop()
-
-
 def snapshot(app: Kehu) -> list[tuple]:
     return [(c.name, c.credit_code, c.id_number, c.grade, c.owner.username, c.street,
              tuple((k.name, k.mobile, k.email, k.title) for k in c.contacts)) for c in all_customers(app)]
 
 
-def test_same_seed_same_customers(make_kehu, second_settings):
+def test_same_seed_same_customers(make_kehu, other_database_settings):
     first = make_kehu()
-    second = make_kehu(settings=second_settings)
+    second = make_kehu(settings=other_database_settings)
     demo.generate(first, 30, seed=7)
     demo.generate(second, 30, seed=7)
     assert snapshot(first) == snapshot(second)
-    third = make_kehu(settings=second_settings)
+    third = make_kehu(settings=other_database_settings)
     demo.generate(third, 5, seed=8)
     assert [s[0] for s in snapshot(third)[30:]] != [s[0] for s in snapshot(first)[:5]]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import types
 from datetime import datetime
 from pathlib import Path
 
@@ -25,29 +24,14 @@ from kehu.app import Kehu
 from kehu.errors import Forbidden, ValidationFailed
 from kehu.exporting import export_customers
 from kehu.fields import Access, FieldDef, FieldType, Storage
-from kehu.hookspecs import hookimpl
 from kehu.models import Customer, User
-from kehu.plugins import Manifest
 from kehu.query import list_customers, parse_conditions
-from kehu.testing import customer_payload
+from kehu.testing import customer_payload, make_plugin
 from kehu.timeutil import today
 from kehu.views import mask
 from kehu.web import create_web_app
 
 BOM = b"\xef\xbb\xbf"
-
-
-def plugin(name: str, **hooks) -> types.SimpleNamespace:
-    """A throwaway plugin object: a manifest plus the given hook implementations."""
-
-    @hookimpl
-    def register_manifest():
-        return Manifest(name=name, label_zh=name, label_en=name)
-
-    ns = types.SimpleNamespace(__name__=f"test_export_plugin_{name}", register_manifest=register_manifest)
-    for hook_name, fn in hooks.items():
-        setattr(ns, hook_name, hookimpl(fn))
-    return ns
 
 
 def export(app, actor=None, params=None, **options) -> bytes:
@@ -171,7 +155,7 @@ def test_formula_like_values_are_neutralised(make_kehu, fmt):
     def customer_data(customer_ids):
         return {cid: {"raw_note": raw_values[cid]} for cid in customer_ids if cid in raw_values}
 
-    app = make_kehu(enable=["raw"], extra_plugins=[plugin("raw", register_fields=register_fields,
+    app = make_kehu(enable=["raw"], extra_plugins=[make_plugin("raw", register_fields=register_fields,
                                                           customer_data=customer_data)])
     customfields.add_field(app, app.system_actor, {
         "key": "remark", "label_zh": "备注", "label_en": "Remark", "type": "text", "category": "basic"})
@@ -255,7 +239,7 @@ def test_permission_scope_and_field_access_are_obeyed(make_kehu, fmt):
         return {"credit_code": Access.MASKED, "street": Access.HIDDEN, "cumulative_amount": Access.MASKED,
                 "contacts.mobile": Access.MASKED, "contacts.email": Access.HIDDEN}
 
-    app = make_kehu(enable=["guard"], extra_plugins=[plugin(
+    app = make_kehu(enable=["guard"], extra_plugins=[make_plugin(
         "guard", customer_scope=customer_scope, field_access=field_access)])
     a = records.create_customer(app, app.system_actor, customer_payload(grade="A", cumulative_amount="5000"))
     records.create_customer(app, app.system_actor, customer_payload(grade="B"))
@@ -276,7 +260,7 @@ def test_a_plugin_can_refuse_exports(make_kehu, monkeypatch):
     def permission_allowed(actor, action):
         return False if (actor.username != "system" and action == "export") else None
 
-    extra = [plugin("no_export", permission_allowed=permission_allowed)]
+    extra = [make_plugin("no_export", permission_allowed=permission_allowed)]
     app = make_kehu(enable=["no_export"], extra_plugins=extra)
 
     class KehuWithPlugin(Kehu):  # what the CLI builds: with the throwaway plugin "installed"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 
 import pytest
 from sqlalchemy import func, select
@@ -12,27 +11,13 @@ from kehu.errors import FieldError, Forbidden, NotFound, PluginError, Validation
 from kehu.fields import Access
 from kehu.hookspecs import hookimpl
 from kehu.models import ChangeLog, Customer
-from kehu.plugins import Manifest
 from kehu.query import list_customers
-from kehu.testing import customer_payload
+from kehu.testing import customer_payload, make_plugin
 from kehu.views import customer_views
 
 
-def plugin(name: str, depends: tuple[str, ...] = (), **hooks) -> types.SimpleNamespace:
-    """A throwaway plugin object: a manifest plus the given hook implementations."""
-
-    @hookimpl
-    def register_manifest():
-        return Manifest(name=name, label_zh=name, label_en=name, depends=depends)
-
-    ns = types.SimpleNamespace(__name__=f"test_plugin_{name}", register_manifest=register_manifest)
-    for hook_name, fn in hooks.items():
-        setattr(ns, hook_name, hookimpl(fn))
-    return ns
-
-
 def test_missing_dependency_is_refused_clearly(make_kehu):
-    app = make_kehu(extra_plugins=[plugin("child", depends=("parent",))])
+    app = make_kehu(extra_plugins=[make_plugin("child", depends=("parent",))])
     with pytest.raises(PluginError) as caught:
         app.set_plugin_enabled("child", True)
     assert caught.value.rule == "plugin_dependency_missing"
@@ -41,7 +26,7 @@ def test_missing_dependency_is_refused_clearly(make_kehu):
 
 
 def test_dependency_installed_but_not_enabled(make_kehu):
-    extra = [plugin("child", depends=("parent",)), plugin("parent")]
+    extra = [make_plugin("child", depends=("parent",)), make_plugin("parent")]
     app = make_kehu(extra_plugins=extra)
     with pytest.raises(PluginError, match="not enabled"):
         app.set_plugin_enabled("child", True)
@@ -53,7 +38,7 @@ def test_dependency_installed_but_not_enabled(make_kehu):
 
 
 def test_cycle_is_refused(make_kehu):
-    extra = [plugin("a", depends=("b",)), plugin("b", depends=("a",))]
+    extra = [make_plugin("a", depends=("b",)), make_plugin("b", depends=("a",))]
     app = make_kehu(extra_plugins=extra)
     with pytest.raises(PluginError, match="in a cycle: (a → b → a|b → a → b)"):
         app.set_plugin_enabled("a", True)
@@ -66,7 +51,7 @@ def test_unknown_plugin(make_kehu):
 
 
 def test_misspelled_hook_fails_at_start(make_kehu):
-    bad = plugin("typo")
+    bad = make_plugin("typo")
 
     @hookimpl
     def customer_savd(saved):  # not a hook: must not be silently ignored
@@ -78,7 +63,7 @@ def test_misspelled_hook_fails_at_start(make_kehu):
 
 
 def test_load_order_is_dependencies_first(make_kehu):
-    extra = [plugin("z_base"), plugin("a_top", depends=("m_mid",)), plugin("m_mid", depends=("z_base",))]
+    extra = [make_plugin("z_base"), make_plugin("a_top", depends=("m_mid",)), make_plugin("m_mid", depends=("z_base",))]
     app = make_kehu(enable=["z_base", "m_mid", "a_top"], extra_plugins=extra)
     assert app.plugins.order == ["z_base", "m_mid", "a_top"]
 
@@ -92,7 +77,7 @@ def test_saved_hook_runs_inside_the_transaction(make_kehu):
         assert session.scalar(select(func.count()).select_from(ChangeLog).where(
             ChangeLog.customer_id == saved[0].customer.id)) >= 1
 
-    app = make_kehu(enable=["watcher"], extra_plugins=[plugin("watcher", customers_saved=customers_saved)])
+    app = make_kehu(enable=["watcher"], extra_plugins=[make_plugin("watcher", customers_saved=customers_saved)])
     c = records.create_customer(app, app.system_actor, customer_payload())
     records.update_customer(app, app.system_actor, c.code, {"grade": "A"}, version=1)
     assert seen == [("create", c.code), ("update", c.code)]
@@ -102,7 +87,7 @@ def test_saved_hook_failure_rolls_everything_back(make_kehu):
     def customers_saved(saved):
         raise RuntimeError("downstream refused")
 
-    app = make_kehu(enable=["breaker"], extra_plugins=[plugin("breaker", customers_saved=customers_saved)])
+    app = make_kehu(enable=["breaker"], extra_plugins=[make_plugin("breaker", customers_saved=customers_saved)])
     with pytest.raises(RuntimeError):
         records.create_customer(app, app.system_actor, customer_payload())
     with app.db.read() as s:
@@ -116,7 +101,7 @@ def test_validate_hook_refuses_with_field_errors(make_kehu):
             return [FieldError("grade", "invalid_choice", {"choices": "A、B"})]
         return []
 
-    app = make_kehu(enable=["strict"], extra_plugins=[plugin("strict", customer_validate=customer_validate)])
+    app = make_kehu(enable=["strict"], extra_plugins=[make_plugin("strict", customer_validate=customer_validate)])
     with pytest.raises(ValidationFailed) as caught:
         records.create_customer(app, app.system_actor, customer_payload(grade="C"))
     assert [(e.field, e.rule) for e in caught.value.errors] == [("grade", "invalid_choice")]
@@ -134,7 +119,7 @@ def test_scope_permission_and_field_access_hooks(make_kehu):
     def field_access(actor):
         return {} if actor.username == "system" else {"credit_code": Access.MASKED, "street": Access.HIDDEN}
 
-    app = make_kehu(enable=["guard"], extra_plugins=[plugin(
+    app = make_kehu(enable=["guard"], extra_plugins=[make_plugin(
         "guard", customer_scope=customer_scope, permission_allowed=permission_allowed, field_access=field_access)])
     a = records.create_customer(app, app.system_actor, customer_payload(grade="A"))
     b = records.create_customer(app, app.system_actor, customer_payload(grade="B"))
@@ -162,7 +147,7 @@ def test_plugin_field_in_custom_storage(make_kehu):
         return [FieldDef("wechat_group", FieldType.TEXT, "微信群", "WeChat group", "contact",
                          storage=Storage.CUSTOM, filterable=True, plugin="wechat")]
 
-    app = make_kehu(enable=["wechat"], extra_plugins=[plugin("wechat", register_fields=register_fields)])
+    app = make_kehu(enable=["wechat"], extra_plugins=[make_plugin("wechat", register_fields=register_fields)])
     c = records.create_customer(app, app.system_actor, customer_payload(wechat_group="华东客户群"))
     assert c.custom == {"wechat_group": "华东客户群"}
     assert "wechat_group" in app.filters
@@ -180,7 +165,7 @@ def test_startup_sees_the_built_app(make_kehu):
 
         return [FieldDef("tags_probe", FieldType.TEXT, "探针", "Probe", "basic", storage=Storage.CUSTOM)]
 
-    make_kehu(enable=["probe"], extra_plugins=[plugin("probe", startup=startup, register_fields=register_fields)])
+    make_kehu(enable=["probe"], extra_plugins=[make_plugin("probe", startup=startup, register_fields=register_fields)])
     assert seen == {"fields": True, "order": ["probe"]}
 
 
@@ -196,7 +181,7 @@ def test_may_do_checks_cover_lists_and_reads(make_kehu):
             return False
         return None
 
-    app = make_kehu(enable=["d5"], extra_plugins=[plugin("d5", permission_allowed=permission_allowed)])
+    app = make_kehu(enable=["d5"], extra_plugins=[make_plugin("d5", permission_allowed=permission_allowed)])
     from kehu.actors import Actor
     from kehu.query import count_customers
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import types
 
 import pytest
 from litestar.testing import TestClient
@@ -14,37 +13,29 @@ from kehu import records
 from kehu.actors import load_actor
 from kehu.errors import ValidationFailed
 from kehu.fields import Access
-from kehu.hookspecs import hookimpl
 from kehu.models import Customer, User
-from kehu.plugins import Manifest
 from kehu.query import count_customers, list_customers, parse_conditions
-from kehu.testing import customer_payload
+from kehu.testing import customer_payload, make_plugin
 from kehu.web import create_web_app
 
 MOBILE = "13900001111"
 SALES = {"X-Kehu-User": "sales1"}
 
 
-def restrict_plugin() -> types.SimpleNamespace:
+def restrict_plugin():
     """sales1 sees only their own customers; credit code and amount hidden, mobile and grade masked."""
 
-    @hookimpl
-    def register_manifest():
-        return Manifest(name="restrict", label_zh="限制", label_en="Restrict")
 
-    @hookimpl
     def customer_scope(app, actor, action):
         return Customer.owner_id == actor.id if actor.username == "sales1" else None
 
-    @hookimpl
     def field_access(app, actor):
         if actor.username != "sales1":
             return None
         return {"credit_code": Access.HIDDEN, "cumulative_amount": Access.HIDDEN,
                 "contacts.mobile": Access.MASKED, "grade": Access.MASKED}
 
-    return types.SimpleNamespace(__name__="test_plugin_restrict", register_manifest=register_manifest,
-                                 customer_scope=customer_scope, field_access=field_access)
+    return make_plugin("restrict", customer_scope=customer_scope, field_access=field_access)
 
 
 @pytest.fixture

@@ -15,30 +15,22 @@ from kehu import batch, records
 from kehu.actors import Actor
 from kehu.errors import Conflict, Forbidden, ValidationFailed
 from kehu.fields import Access
-from kehu.hookspecs import hookimpl
 from kehu.models import ChangeLog, Contact, Customer, User
-from kehu.plugins import Manifest
-from kehu.testing import customer_payload
+from kehu.testing import customer_payload, make_plugin
 from kehu.web import create_web_app
 
 
 def scope_plugin():
     """sales1 / sales2 see and change only the customers they own; sales2 may only read credit codes."""
 
-    @hookimpl
-    def register_manifest():
-        return Manifest(name="ownscope", label_zh="本人客户", label_en="Own customers")
 
-    @hookimpl
     def customer_scope(app, actor, action):
         return Customer.owner_id == actor.id if actor.username.startswith("sales") else None
 
-    @hookimpl
     def field_access(app, actor):
         return {"credit_code": Access.READ} if actor.username == "sales2" else None
 
-    return types.SimpleNamespace(__name__="test_plugin_ownscope", register_manifest=register_manifest,
-                                 customer_scope=customer_scope, field_access=field_access)
+    return make_plugin("ownscope", customer_scope=customer_scope, field_access=field_access)
 
 
 @pytest.fixture

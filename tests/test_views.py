@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import json
-import types
 
 from kehu import records
 from kehu.actors import Actor
 from kehu.fields import Access
-from kehu.hookspecs import hookimpl
-from kehu.plugins import Manifest
-from kehu.testing import customer_payload
+from kehu.testing import customer_payload, make_plugin
 from kehu.views import change_view, mask
 
 RESTRICTED = {"contacts.mobile": Access.MASKED, "contacts.email": Access.HIDDEN, "id_number": Access.MASKED}
 
 
 def masking_plugin():
-    @hookimpl
-    def register_manifest():
-        return Manifest(name="masking", label_zh="脱敏", label_en="Masking")
-
-    @hookimpl
     def field_access(actor):
         return RESTRICTED if actor.username == "viewer" else {}
 
-    return types.SimpleNamespace(__name__="masking_plugin", register_manifest=register_manifest,
-                                 field_access=field_access)
+    return make_plugin("masking", field_access=field_access)
 
 
 def test_mask_shapes():

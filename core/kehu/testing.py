@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import types
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,6 +110,38 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     finally:
         drop()
+
+
+@pytest.fixture
+def other_database_settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings of a second fresh database of the same kind as `database_url` (to compare two runs)."""
+    if database_url.startswith("sqlite"):
+        yield Settings(data_dir=tmp_path / "other", database_url=f"sqlite:///{tmp_path / 'other.db'}")
+        return
+    url, drop = create_postgresql_database()
+    try:
+        yield Settings(data_dir=tmp_path / "other", database_url=url)
+    finally:
+        drop()
+
+
+def make_plugin(name: str, depends: tuple[str, ...] = (), **hooks: Callable[..., Any]) -> Any:
+    """A throwaway plugin: a manifest plus the given hook implementations, for `extra_plugins`.
+
+        counter = make_plugin("counter", customers_saved=lambda saved: calls.append(len(saved)))
+        app = make_kehu(enable=["counter"], extra_plugins=[counter])
+    """
+    from kehu.hookspecs import hookimpl
+    from kehu.plugins import Manifest
+
+    @hookimpl
+    def register_manifest():
+        return Manifest(name=name, label_zh=name, label_en=name, depends=depends)
+
+    plugin = types.SimpleNamespace(__name__=f"kehu_test_plugin_{name}", register_manifest=register_manifest)
+    for hook_name, fn in hooks.items():
+        setattr(plugin, hook_name, hookimpl(fn))
+    return plugin
 
 
 @pytest.fixture
