@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import func, select
@@ -15,6 +15,9 @@ from sqlalchemy import func, select
 from kehu.cli.state import _state, database_exists, safe_url
 from kehu.config import Settings
 from kehu.errors import PluginError
+
+if TYPE_CHECKING:  # the app is imported where it is built, so `kehu --help` stays quick
+    from kehu.app import Kehu
 
 # --- init, migrate -------------------------------------------------------------------------
 
