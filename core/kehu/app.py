@@ -17,13 +17,13 @@ from kehu import migrate
 from kehu.actors import Actor, ensure_system_user
 from kehu.config import Settings
 from kehu.db import Database
-from kehu.defaults import core_fields, custom_fields, filters
+from kehu.defaults import core_fields, custom_fields, filters, menu
 from kehu.errors import Forbidden, PluginError
 from kehu.fields import Access, FieldDef, FieldRegistry
 from kehu.models import CustomField, CustomSubcategory, PluginState
 from kehu.plugins import PluginSet, dependents, discover, load_order, make_plugin_manager
 
-DEFAULT_PLUGINS = [core_fields, custom_fields, filters]
+DEFAULT_PLUGINS = [core_fields, custom_fields, filters, menu]
 
 
 class Kehu:

@@ -122,6 +122,26 @@ def field_access(app, actor):
     """
 
 
+# --- Surfaces: screens --------------------------------------------------------------------
+
+
+@hookspec
+def register_menu_items(app):
+    """Return a list of `kehu.slots.MenuItem`: entries of the screens' navigation.
+
+    Labels are English msgids, translated through the plugin's gettext catalog.
+    """
+
+
+@hookspec
+def customer_sections(app, session, actor, customer, lang):
+    """Return a list of `kehu.slots.Section` to show on the customer detail screen.
+
+    A section names a template (under the plugin's `templates/kehu_<name>/`) and the context to
+    render it with; core renders it with autoescape.  `customer` is already in the actor's scope.
+    """
+
+
 # --- Surfaces: API, CLI --------------------------------------------------------------------
 
 

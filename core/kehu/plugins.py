@@ -36,6 +36,8 @@ class Manifest:
     description_en: str = ""
     # Folder of this plugin's Alembic revisions (its own version branch, labelled `name`).
     migrations: Path | None = None
+    # Folder whose subfolder `kehu_<name>/` holds this plugin's Jinja2 templates (screens).
+    templates: Path | None = None
 
     def label(self, lang: str = "zh") -> str:
         return self.label_en if lang == "en" else self.label_zh

@@ -12,16 +12,21 @@ language by name: `def hello(kehu: KehuDep, actor: ActorDep, lang: LangDep) -> d
 from __future__ import annotations
 
 from importlib import metadata
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
 
 from kehu.app import Kehu
-from kehu.web import api, definitions, export
+from kehu.web import api, definitions, export, screens
 from kehu.web.bridge import plugin_routes
 from kehu.web.deps import DEPENDENCIES, ActorDep, KehuDep, LangDep
 from kehu.web.errors import ERROR_RESPONSES, EXCEPTION_HANDLERS
+from kehu.web.screens.render import make_environment
+
+STATIC = Path(__file__).parent / "static"
 
 __all__ = ["ERROR_RESPONSES", "ActorDep", "KehuDep", "LangDep", "create_web_app"]
 
@@ -44,10 +49,17 @@ def _version() -> str:
 def create_web_app(kehu: Kehu, *, debug: bool = False) -> Litestar:
     """A Litestar app serving `kehu` (one app object per process; state holds the Kehu app)."""
     return Litestar(
-        route_handlers=[api.CustomerController, export.ExportController, *definitions.HANDLERS, *plugin_routes(kehu)],
+        route_handlers=[
+            api.CustomerController,
+            export.ExportController,
+            *definitions.HANDLERS,
+            *screens.HANDLERS,
+            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+            *plugin_routes(kehu),
+        ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        state=State({"kehu": kehu}),
+        state=State({"kehu": kehu, "screens": make_environment(kehu)}),
         openapi_config=OpenAPIConfig(title="kehu API", version=_version(), description=DESCRIPTION),
         debug=debug,
     )
