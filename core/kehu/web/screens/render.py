@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response
+from litestar.concurrency import sync_to_thread
 from litestar.enums import MediaType
 from markupsafe import Markup
 
@@ -102,6 +103,15 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     }
     html = env.get_template(template).render({**base, **context})
     return Response(content=html, media_type=MediaType.HTML, status_code=status)
+
+
+async def off_loop(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run sync work (database, rendering) in a worker thread from an async handler.
+
+    Screen handlers are async because Litestar 2.25 answers 500 when a `sync_to_thread` GET
+    shares its path with a POST (GET /customers/new beside POST /customers/new).
+    """
+    return await sync_to_thread(fn, *args, **kwargs)
 
 
 def _user(request: Request) -> Actor | None:

@@ -1,0 +1,164 @@
+"""The customer list screen (SPEC D1–D3, H5): search box, filter panel, columns, pages.
+
+Everything the list shows lives in the URL — conditions in the API's `key__op=value` form, plus
+`sort`, `page`, `per` and `cols` — so a list can be bookmarked and shared.  Rows come from the
+same query layer as the API (`kehu.query.list_customers`), with the reader's scope and masking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get
+from litestar.response import Redirect
+
+from kehu.errors import ValidationFailed
+from kehu.fields import Access, FieldType, Storage
+from kehu.query import OPERATORS, list_customers, parse_conditions
+from kehu.views import customer_views
+from kehu.web.api import condition_text
+from kehu.web.deps import ActorDep, KehuDep, LangDep
+from kehu.web.errors import field_label
+from kehu.web.screens import HANDLERS
+from kehu.web.screens.display import people, shown
+from kehu.web.screens.render import page
+
+T = FieldType
+OPTIONS = {"sort", "page", "per", "cols", "include_hidden", "deleted", "lang"}
+PAGE_SIZES = (25, 50, 100)
+RANGE_TYPES = (T.DATE, T.DATETIME, T.DECIMAL, T.INTEGER)
+CHOICE_TYPES = (T.ENUM, T.MULTI_ENUM)
+
+
+def query_items(request: Request) -> list[tuple[str, str]]:
+    """The query string as pairs, empty values dropped (a submitted filter form sends them all)."""
+    return [(k, v) for k, v in request.query_params.multi_items() if v.strip() != ""]
+
+
+def conditions_of(items: list[tuple[str, str]]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for key, value in items:
+        if key in OPTIONS:
+            continue
+        params[key] = [*params[key], value] if isinstance(params.get(key), list) else (
+            [params[key], value] if key in params else value)
+    return params
+
+
+def url_with(items: list[tuple[str, str]], drop: Iterable[str] = (), **changes: Any) -> str:
+    """/customers?... with `drop` keys removed and `changes` replacing their keys."""
+    kept = [(k, v) for k, v in items if k not in drop and k not in changes]
+    kept += [(k, str(v)) for k, v in changes.items() if v not in (None, "")]
+    return "/customers" + ("?" + urlencode(kept) if kept else "")
+
+
+def filter_panel(kehu, actor, lang: str, given: dict[str, Any], names) -> list[dict[str, Any]]:
+    """The filters the reader may use, each with the inputs that fit its type (ranges, multi-selects)."""
+    access = kehu.field_access(actor)
+    panel = []
+    for fd in kehu.filters.values():
+        if fd.key == "q":
+            continue  # the search box
+        level = access.get(fd.access_key or fd.key)
+        if level in (Access.HIDDEN, Access.MASKED):
+            continue
+        entry: dict[str, Any] = {"key": fd.key, "label": fd.label(lang), "inputs": []}
+        if fd.value_type in CHOICE_TYPES and fd.choices or fd.value_type in (T.USER, T.DEPARTMENT):
+            op = "in" if "in" in fd.operators else ("any" if "any" in fd.operators else fd.operators[0])
+            if fd.value_type in (T.USER, T.DEPARTMENT):
+                options = list(names["users" if fd.value_type == T.USER else "departments"].items())
+            else:
+                options = [(c.value, c.label(lang)) for c in fd.choices]
+            entry["inputs"].append({"kind": "multiselect", "name": f"{fd.key}__{op}", "options": options})
+        elif fd.value_type in RANGE_TYPES and "gte" in fd.operators:
+            kind = "date" if fd.value_type == T.DATE else "text"
+            entry["inputs"] += [{"kind": kind, "name": f"{fd.key}__gte", "range": "from"}]
+            if "lte" in fd.operators:
+                entry["inputs"] += [{"kind": kind, "name": f"{fd.key}__lte", "range": "to"}]
+        elif fd.value_type == T.BOOLEAN:
+            entry["inputs"].append({"kind": "boolean", "name": fd.key})
+        elif fd.value_type == T.LIST:
+            op = "all" if "all" in fd.operators else fd.operators[0]
+            entry["inputs"].append({"kind": "text", "name": f"{fd.key}__{op}", "list": True})
+        else:
+            op = "contains" if "contains" in fd.operators else fd.operators[0]
+            entry["inputs"].append({"kind": "text", "name": f"{fd.key}__{op}" if op != "eq" else fd.key})
+        for item in entry["inputs"]:
+            item.setdefault("range", "")
+            item.setdefault("list", False)
+            value = given.get(item["name"], [] if item["kind"] == "multiselect" else "")
+            if item["kind"] == "multiselect":
+                value = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
+            item["value"] = value
+        entry["active"] = any(item["value"] for item in entry["inputs"])
+        panel.append(entry)
+    return panel
+
+
+def columns_for(kehu, actor, chosen: list[str]) -> tuple[list[Any], list[Any]]:
+    """(the columns shown, every column the reader may choose)."""
+    access = kehu.field_access(actor)
+    available = [f for f in kehu.fields if access.get(f.key) != Access.HIDDEN and f.type != T.LONGTEXT]
+    by_key = {f.key: f for f in available}
+    columns = [by_key[k] for k in chosen if k in by_key] or [f for f in available if f.listed]
+    return columns, available
+
+
+def sortable(kehu, actor, f) -> bool:
+    level = kehu.field_access(actor).get(f.key)
+    return f.storage == Storage.COLUMN and (f.listed or f.filterable) and level not in (Access.HIDDEN, Access.MASKED)
+
+
+@get("/customers", sync_to_thread=True, include_in_schema=False)
+def customer_list(request: Request, kehu: KehuDep, actor: ActorDep, lang: LangDep) -> Response:
+    items = query_items(request)
+    if len(items) != len(list(request.query_params.multi_items())):
+        return Redirect(url_with(items), status_code=303)  # a clean, shareable address
+    given = conditions_of(items)
+    options = dict(items)
+    per = int(options["per"]) if options.get("per", "").isdigit() and int(options["per"]) in PAGE_SIZES else 25
+    page_no = max(1, int(options["page"])) if options.get("page", "").isdigit() else 1
+    sort = options.get("sort", "-id")
+    chosen = [k for value in request.query_params.getall("cols", []) for k in value.split(",") if k]
+    include_hidden = options.get("include_hidden") in ("1", "true", "on")
+    deleted = options.get("deleted") in ("1", "true", "on")
+    columns, available = columns_for(kehu, actor, chosen)
+    errors: list[str] = []
+    rows: list[dict[str, Any]] = []
+    total = 0
+    conditions = []
+    with kehu.db.read() as session:
+        names = people(session)
+        try:
+            conditions = parse_conditions(kehu, given, actor)
+            result = list_customers(kehu, session, actor, conditions, sort=sort, limit=per,
+                                    offset=(page_no - 1) * per, include_hidden=include_hidden, deleted=deleted)
+            rows = customer_views(kehu, session, actor, result.items, with_contacts=False)
+            total = result.total or 0
+        except ValidationFailed as exc:
+            errors = [e.message(lang, label=field_label(kehu, e.field, lang)) for e in exc.errors]
+    zone = getattr(actor, "timezone", None) or kehu.settings.timezone
+    table = [{"code": row["code"], "deleted": row["deleted"],
+              "cells": [shown(f, row.get(f.key), lang, names, zone) for f in columns]} for row in rows]
+    pages = max(1, -(-total // per))
+    active = [{"text": condition_text(kehu, c, lang), "remove": url_with(items, drop=_keys_of(c, items))}
+              for c in conditions]
+    return page(
+        request, "kehu/customers/list.html", actor=actor, lang=lang,
+        keyword=given.get("q", ""), panel=filter_panel(kehu, actor, lang, given, names),
+        columns=[{"field": f, "sortable": sortable(kehu, actor, f)} for f in columns],
+        available=available, chosen={f.key for f in columns}, table=table, total=total,
+        page_no=page_no, pages=pages, per=per, page_sizes=PAGE_SIZES, sort=sort, active=active,
+        errors=errors, include_hidden=include_hidden, deleted=deleted, items=items, url_with=url_with,
+        operators={op: words[1 if lang == "en" else 0] for op, words in OPERATORS.items()},
+    )
+
+
+def _keys_of(condition, items: list[tuple[str, str]]) -> set[str]:
+    """The query keys a condition came from (`grade`, `grade__in`, ...), to remove it."""
+    return {k for k, _ in items if k.partition("__")[0] == condition.key and k not in OPTIONS}
+
+
+HANDLERS.append(customer_list)
