@@ -16,7 +16,7 @@ from litestar.response import Redirect
 from kehu import records
 from kehu.defaults.core_fields import CONTACT_FIELDS
 from kehu.errors import NotFound, StaleVersion, ValidationFailed
-from kehu.i18n import gettext
+from kehu.i18n import N_, gettext
 from kehu.views import contact_view
 from kehu.web.auth import flash
 from kehu.web.deps import ActorDep, KehuDep, LangDep
@@ -102,13 +102,13 @@ def _save(request, kehu, actor, lang, code, contact_id, form) -> Response:
             data = {k: service_value(f, v) for f in CONTACT_FIELDS if (k := f.key) in shown
                     and (v := shown[k]) not in ("", [])}
             records.add_contact(kehu, actor, code, data, version=version)
-            done = "The contact was added."
+            done = N_("The contact was added.")
         else:
             data = {f.key: service_value(f, shown[f.key]) for f in CONTACT_FIELDS
                     if f.key in shown and shown[f.key] != form_value(f, contact.get(f.key))}
             if data:
                 records.update_contact(kehu, actor, code, contact_id, data, version=version)
-            done = "The contact was saved." if data else "Nothing was changed."
+            done = N_("The contact was saved.") if data else N_("Nothing was changed.")
     except (ValidationFailed, StaleVersion) as exc:
         inline, summary = _errors(kehu, exc, lang, _nested_name)
         customer["version"] = version if isinstance(exc, ValidationFailed) else customer["version"]

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from kehu import records
 from kehu.defaults.core_fields import CONTACT_FIELDS
 from kehu.fields import Access
-from kehu.i18n import gettext
+from kehu.i18n import N_, gettext
 from kehu.views import change_view, customer_views
 from kehu.web.deps import ActorDep, KehuDep, LangDep
 from kehu.web.errors import field_label
@@ -25,13 +25,13 @@ from kehu.web.screens.render import page
 Code = FromPath[str]
 # How each kind of change reads in the timeline (English msgids; the catalog translates).
 ACTIONS = {
-    "create": "created the customer",
-    "update": "changed",
-    "delete": "deleted the customer",
-    "restore": "restored the customer",
-    "contact_add": "added a contact",
-    "contact_update": "changed a contact",
-    "contact_remove": "removed a contact",
+    "create": N_("created the customer"),
+    "update": N_("changed"),
+    "delete": N_("deleted the customer"),
+    "restore": N_("restored the customer"),
+    "contact_add": N_("added a contact"),
+    "contact_update": N_("changed a contact"),
+    "contact_remove": N_("removed a contact"),
 }
 
 

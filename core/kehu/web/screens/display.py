@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kehu.i18n import gettext
 from kehu.fields import FieldDef, FieldType
 from kehu.models import Department, User
 from kehu.web.screens.render import format_date, format_time
@@ -37,7 +38,7 @@ def shown(f: FieldDef, value: Any, lang: str, names: Mapping[str, Mapping[str, s
     if f.type == T.LIST:
         return [str(v) for v in value]
     if f.type == T.BOOLEAN:
-        return ("Yes" if value else "No") if lang == "en" else ("是" if value else "否")
+        return gettext(lang, "Yes" if value else "No")
     if f.type == T.DATE:
         return format_date(value)
     if f.type == T.DATETIME:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kehu.i18n import gettext
 from kehu.fields import CATEGORIES, Access, FieldDef, FieldType, FieldRegistry
 
 T = FieldType
@@ -69,7 +70,7 @@ def widget_kind(f: FieldDef) -> str:
 
 def options_for(f: FieldDef, lang: str, people: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str]]:
     if f.type == T.BOOLEAN:
-        return [("true", "是" if lang != "en" else "Yes"), ("false", "否" if lang != "en" else "No")]
+        return [("true", gettext(lang, "Yes")), ("false", gettext(lang, "No"))]
     if f.type == T.USER:
         return list(people.get("users", {}).items())
     if f.type == T.DEPARTMENT:
