@@ -38,13 +38,12 @@ def query_items(request: Request) -> list[tuple[str, str]]:
 
 
 def conditions_of(items: list[tuple[str, str]]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
+    """Condition parameters as the query layer takes them: a key given twice keeps all its values."""
+    grouped: dict[str, list[str]] = {}
     for key, value in items:
-        if key in OPTIONS:
-            continue
-        params[key] = [*params[key], value] if isinstance(params.get(key), list) else (
-            [params[key], value] if key in params else value)
-    return params
+        if key not in OPTIONS:
+            grouped.setdefault(key, []).append(value)
+    return {key: values[0] if len(values) == 1 else values for key, values in grouped.items()}
 
 
 def url_with(items: list[tuple[str, str]], drop: Iterable[str] = (), **changes: Any) -> str:
