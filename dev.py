@@ -3,6 +3,7 @@
 
     python3 dev.py serve --demo      # install everything, then run kehu with demo data
     python3 dev.py test              # install everything, then run the whole test suite
+    python3 dev.py i18n [--write]    # check the zh_CN catalogs against the sources (--write: sort them)
     python3 dev.py <kehu command>    # any other `kehu` command, e.g. `plugins list`
 
 It installs uv (from PyPI) if missing, makes `.venv` from the lock file (`uv sync --locked`:
@@ -37,6 +38,8 @@ def main(argv: list[str]) -> int:
     subprocess.run([*tool, "sync", "--locked", "--all-packages", "--quiet"], cwd=ROOT, env=env, check=True)
     if argv[:1] == ["test"]:
         command = ["pytest", *argv[1:]]
+    elif argv[:1] == ["i18n"]:  # msgids missing from / unused in each catalog (kehu.i18n_tools)
+        command = ["python", "-m", "kehu.i18n_tools", "--root", str(ROOT), *argv[1:]]
     else:
         command = ["kehu", *(argv or ["--help"])]
     return subprocess.run([*tool, "run", "--no-sync", *command], cwd=ROOT, env=env).returncode

@@ -34,6 +34,8 @@ def installed_hello(tmp_path_factory):
         done = subprocess.run(base, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (target / "kehu_hello" / "__init__.py").exists()
+    # The plugin's catalog is package data and travels in the wheel (the greeting reads it).
+    assert (target / "kehu_hello" / "locale" / "zh_CN" / "LC_MESSAGES" / "kehu_hello.po").exists()
     assert any(p.name.startswith("kehu_hello-") for p in target.glob("*.dist-info"))
     sys.path.insert(0, str(target))
     importlib.invalidate_caches()

@@ -41,6 +41,8 @@ from typing import Any, BinaryIO, Literal
 from kehu.actors import Actor
 from kehu.errors import FieldError, ValidationFailed
 from kehu.fields import CATEGORIES, Access, FieldDef, FieldType
+from kehu.i18n import N_, gettext
+from kehu.messages import LIST_SEPARATOR
 from kehu.query import DEFAULT_SORT, KEYSET_SORTS, MAX_LIMIT, Condition, authorize_list, list_customers
 from kehu.timeutil import zone
 from kehu.views import customer_views
@@ -54,11 +56,11 @@ MEDIA_TYPES = {
 # list_customers caps a page at MAX_LIMIT; one page is what the export holds in memory at once.
 PAGE_SIZE = MAX_LIMIT
 
-# The primary contact's columns: key (usable in `fields`), contact field, labels zh / en.
+# The primary contact's columns: key (usable in `fields`), contact field, label (English msgid).
 CONTACT_COLUMNS = (
-    ("primary_contact.name", "name", "主要联系人", "Primary contact"),
-    ("primary_contact.mobile", "mobile", "主要联系人手机", "Primary contact mobile"),
-    ("primary_contact.email", "email", "主要联系人邮箱", "Primary contact e-mail"),
+    ("primary_contact.name", "name", N_("Primary contact")),
+    ("primary_contact.mobile", "mobile", N_("Primary contact mobile")),
+    ("primary_contact.email", "email", N_("Primary contact e-mail")),
 )
 
 # OWASP: cells starting with these are read as formulas (or shift into one) by spreadsheets.
@@ -86,7 +88,7 @@ class Column:
 
 
 def _joined(lang: str) -> str:
-    return ", " if lang == "en" else "、"
+    return gettext(lang, LIST_SEPARATOR)
 
 
 def _field_column(f: FieldDef, lang: str, masked: bool) -> Column:
@@ -110,7 +112,7 @@ def _field_column(f: FieldDef, lang: str, masked: bool) -> Column:
         case FieldType.DATETIME:
             return Column(f.key, label, _datetime, "yyyy-mm-dd hh:mm")
         case FieldType.BOOLEAN:
-            yes, no = ("yes", "no") if lang == "en" else ("是", "否")
+            yes, no = gettext(lang, N_("yes")), gettext(lang, N_("no"))
             return Column(f.key, label, lambda v: None if v is None else (yes if v else no))
     return Column(f.key, label, _text)
 
@@ -178,8 +180,8 @@ def columns_for(app, actor: Actor, lang: str = "zh", fields: Sequence[str] | Non
         return _field_column(f, lang, access.get(f.key) == Access.MASKED)
 
     contact_columns = {
-        key: Column(key, en if lang == "en" else zh, _text)
-        for key, contact_key, zh, en in CONTACT_COLUMNS if visible(f"contacts.{contact_key}")
+        key: Column(key, gettext(lang, label), _text)
+        for key, contact_key, label in CONTACT_COLUMNS if visible(f"contacts.{contact_key}")
     }
     code = Column("code", app.fields["code"].label(lang), _text)
     if fields is None:
@@ -279,7 +281,7 @@ class _XlsxWriter:
 
         self._out = out
         self._book = Workbook(write_only=True)
-        self._sheet = self._book.create_sheet("Customers" if lang == "en" else "客户")
+        self._sheet = self._book.create_sheet(gettext(lang, N_("Customers")))
         self._styles: dict[str, Any] = {}
 
     def header(self, columns: Sequence[Column]) -> None:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from kehu.i18n import N_
+from kehu.messages import Bilingual
+
 
 class FieldType(StrEnum):
     TEXT = "text"
@@ -42,14 +45,21 @@ class Sensitivity(StrEnum):
     SENSITIVE = "sensitive"  # sensitive personal information, e.g. ID numbers (SPEC A3, G)
 
 
-# The five top-level categories of SPEC A7, in screen order.
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "basic": ("基础信息", "Basic information"),
-    "contact": ("联系信息", "Contact information"),
-    "business": ("业务信息", "Business information"),
-    "interactions": ("互动记录", "Interactions"),
-    "preferences": ("偏好标签", "Preference tags"),
+# The five top-level categories of SPEC A7, in screen order: key → English msgid (kehu.po translates).
+CATEGORY_LABELS: dict[str, str] = {
+    "basic": N_("Basic information"),
+    "contact": N_("Contact information"),
+    "business": N_("Business information"),
+    "interactions": N_("Interactions"),
+    "preferences": N_("Preference tags"),
 }
+# The same as {key: (zh, en)}; `category_label(key, lang)` gives one language.
+CATEGORIES = Bilingual(CATEGORY_LABELS)
+
+
+def category_label(key: str, lang: str = "zh") -> str:
+    return CATEGORIES.label(key, lang)
+
 
 class Access(StrEnum):
     """What an actor may do with one field, from most to least restrictive (`field_access` hook)."""

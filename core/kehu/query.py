@@ -24,6 +24,8 @@ from kehu.actors import Actor
 from kehu.choices import HIDDEN_BY_DEFAULT
 from kehu.errors import FieldError, ValidationFailed
 from kehu.fields import Access, Choice, FieldType
+from kehu.i18n import N_
+from kehu.messages import Bilingual
 from kehu.models import Customer
 
 Compile = Callable[[str, Any], ColumnElement[bool]]
@@ -34,22 +36,31 @@ AccessCompile = Callable[[str, Any, Mapping[str, Access]], ColumnElement[bool]]
 # Access levels under which a value is not seen in full: no condition or sort may probe it.
 NOT_IN_FULL = (Access.HIDDEN, Access.MASKED)
 
-OPERATORS: dict[str, tuple[str, str]] = {
-    "eq": ("等于", "is"),
-    "ne": ("不等于", "is not"),
-    "in": ("属于", "is one of"),
-    "nin": ("不属于", "is none of"),
-    "contains": ("包含", "contains"),
-    "startswith": ("开头是", "starts with"),
-    "gte": ("不早于/不小于", "at least"),
-    "lte": ("不晚于/不大于", "at most"),
-    "gt": ("晚于/大于", "after / above"),
-    "lt": ("早于/小于", "before / below"),
-    "empty": ("为空", "is empty"),
-    "any": ("含任一", "has any of"),
-    "all": ("含全部", "has all of"),
-    "none": ("都不含", "has none of"),
+# The words for each operator: op → English msgid (kehu.po translates).
+OPERATOR_LABELS: dict[str, str] = {
+    "eq": N_("is"),
+    "ne": N_("is not"),
+    "in": N_("is one of"),
+    "nin": N_("is none of"),
+    "contains": N_("contains"),
+    "startswith": N_("starts with"),
+    "gte": N_("at least"),
+    "lte": N_("at most"),
+    "gt": N_("after / above"),
+    "lt": N_("before / below"),
+    "empty": N_("is empty"),
+    "any": N_("has any of"),
+    "all": N_("has all of"),
+    "none": N_("has none of"),
 }
+# The same as {op: (zh, en)}; `operator_label(op, lang)` gives one language.
+OPERATORS = Bilingual(OPERATOR_LABELS)
+
+
+def operator_label(op: str, lang: str = "zh") -> str:
+    return OPERATORS.label(op, lang)
+
+
 LIST_OPERATORS = {"in", "nin", "any", "all", "none"}
 
 

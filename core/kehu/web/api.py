@@ -15,7 +15,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from kehu import records
 from kehu.errors import FieldError, NotFound, ValidationFailed
-from kehu.query import DEFAULT_SORT, MAX_LIMIT, OPERATORS, Condition, list_customers, parse_conditions
+from kehu.i18n import N_, gettext
+from kehu.messages import join
+from kehu.query import DEFAULT_SORT, MAX_LIMIT, Condition, list_customers, operator_label, parse_conditions
 from kehu.views import change_view, contact_view, customer_views
 from kehu.web.deps import ActorDep, KehuDep, LangDep
 from kehu.web.errors import ERROR_RESPONSES
@@ -78,19 +80,18 @@ def _contact(kehu: Kehu, actor: Actor, code: str, contact_id: int) -> dict[str, 
 def condition_text(kehu: Kehu, condition: Condition, lang: str) -> str:
     """A condition in words: "客户等级 等于 A类（高价值）" / "Value grade is A (high value)"."""
     fd = kehu.filters[condition.key]
-    zh = lang != "en"
     if condition.op == "empty":
-        words = OPERATORS["empty"][0 if zh else 1] if condition.value else ("不为空" if zh else "is not empty")
+        words = operator_label("empty", lang) if condition.value else gettext(lang, N_("is not empty"))
         return f"{fd.label(lang)} {words}"
     labels = {c.value: c.label(lang) for c in fd.choices}
     values = condition.value if isinstance(condition.value, list) else [condition.value]
     shown = []
     for value in values:
         if isinstance(value, bool):
-            shown.append(("是" if value else "否") if zh else ("yes" if value else "no"))
+            shown.append(gettext(lang, N_("yes") if value else N_("no")))
         else:
             shown.append(labels.get(value, str(records.plain(value))))
-    return f"{fd.label(lang)} {OPERATORS[condition.op][0 if zh else 1]} {('、' if zh else ', ').join(shown)}"
+    return f"{fd.label(lang)} {operator_label(condition.op, lang)} {join(lang, shown)}"
 
 
 def _condition_params(request: Request) -> dict[str, Any]:

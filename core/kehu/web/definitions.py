@@ -13,8 +13,8 @@ from litestar.params import FromPath, JSONBody
 
 from kehu import customfields
 from kehu.defaults.core_fields import CONTACT_FIELDS
-from kehu.fields import CATEGORIES, Access, Subcategory
-from kehu.query import OPERATORS
+from kehu.fields import CATEGORY_LABELS, Access, Subcategory, category_label
+from kehu.query import OPERATOR_LABELS, operator_label
 from kehu.web.deps import ActorDep, KehuDep, LangDep
 from kehu.web.errors import ERROR_RESPONSES
 
@@ -35,9 +35,9 @@ def list_fields(kehu: KehuDep, actor: ActorDep, lang: LangDep) -> dict[str, Any]
         "items": [{**f.describe(lang), "access": str(access.get(f.key, Access.WRITE))} for f in kehu.fields],
         "contact_fields": [f.describe(lang) for f in CONTACT_FIELDS],
         "categories": [
-            {"key": key, "label": en if lang == "en" else zh,
+            {"key": key, "label": category_label(key, lang),
              "subcategories": [_subcategory(s, lang) for s in subs if s.parent == key]}
-            for key, (zh, en) in CATEGORIES.items()
+            for key in CATEGORY_LABELS
         ],
     }
 
@@ -70,7 +70,6 @@ def list_filters(kehu: KehuDep, actor: ActorDep, lang: LangDep) -> dict[str, Any
 
     Filters on fields hidden from the reader are left out; on masked fields only "empty" is offered.
     """
-    index = 1 if lang == "en" else 0
     access = kehu.field_access(actor)
     items = []
     for fd in kehu.filters.values():
@@ -85,7 +84,7 @@ def list_filters(kehu: KehuDep, actor: ActorDep, lang: LangDep) -> dict[str, Any
         items.append(described)
     return {
         "items": items,
-        "operators": {op: words[index] for op, words in OPERATORS.items()},
+        "operators": {op: operator_label(op, lang) for op in OPERATOR_LABELS},
     }
 
 

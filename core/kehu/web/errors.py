@@ -17,6 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from kehu.defaults.core_fields import CONTACT_FIELDS
 from kehu.errors import KehuError
+from kehu.i18n import N_, gettext
 from kehu.messages import render
 from kehu.web.deps import language_of
 
@@ -24,22 +25,22 @@ log = logging.getLogger("kehu.web")
 
 _CONTACT_KEY = re.compile(r"^contacts\[[^\]]*\]\.(\w+)$")
 _CONTACT_LABELS = {f.key: f for f in CONTACT_FIELDS}
-# Request keys that are not fields but can still be named by an error.
+# Request keys that are not fields but can still be named by an error: key → English msgid.
 _OTHER_LABELS = {
-    "contacts": ("联系人", "Contacts"),
-    "version": ("版本号", "Version"),
-    "reason": ("修改原因", "Reason"),
-    "sort": ("排序", "Sort"),
-    "cursor": ("分页位置", "Page position"),
-    "key": ("代码", "Key"),
-    "label_zh": ("中文名称", "Chinese label"),
-    "label_en": ("英文名称", "English label"),
-    "type": ("类型", "Type"),
-    "category": ("分类", "Category"),
-    "parent": ("上级分类", "Parent category"),
-    "choices": ("选项", "Options"),
-    "required_for": ("必填的客户类型", "Required for"),
-    "validators": ("校验规则", "Checks"),
+    "contacts": N_("Contacts"),
+    "version": N_("Version"),
+    "reason": N_("Reason"),
+    "sort": N_("Sort"),
+    "cursor": N_("Page position"),
+    "key": N_("Key"),
+    "label_zh": N_("Chinese label"),
+    "label_en": N_("English label"),
+    "type": N_("Type"),
+    "category": N_("Category"),
+    "parent": N_("Parent category"),
+    "choices": N_("Options"),
+    "required_for": N_("Required for"),
+    "validators": N_("Checks"),
 }
 
 
@@ -55,7 +56,7 @@ def field_label(kehu: Any, key: str, lang: str) -> str:
         if base in kehu.filters:
             return kehu.filters[base].label(lang)
     if key in _OTHER_LABELS:
-        return _OTHER_LABELS[key][1 if lang == "en" else 0]
+        return gettext(lang, _OTHER_LABELS[key])
     return key
 
 

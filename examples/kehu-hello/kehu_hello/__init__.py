@@ -2,20 +2,27 @@
 
 It adds a field (the customer's WeChat group), a filter (key accounts: grade A with at least
 1,000,000 元), an API route (GET /api/hello/key-accounts) and a reaction to saves (a greeting
-logged for every new customer).  Nothing in core changes.
+logged for every new customer, in words from its own zh_CN catalog).  Nothing in core changes.
 """
+
+from pathlib import Path
 
 from litestar import get
 from sqlalchemy import and_
 
 from kehu.fields import FieldDef, FieldType, Storage
 from kehu.hookspecs import hookimpl
+from kehu.i18n import N_, gettext, register_catalog
 from kehu.models import Customer
 from kehu.plugins import Manifest
 from kehu.query import FilterDef, count_customers, parse_conditions
 from kehu.web import ActorDep, KehuDep
 
 GREETINGS: list[str] = []  # what the save reaction did, for the curious (and the tests)
+
+# Messages are English msgids; locale/zh_CN/LC_MESSAGES/kehu_hello.po translates them (packaged
+# with the module: hatchling puts every file of the package in the wheel).
+register_catalog(Path(__file__).parent / "locale", "kehu_hello")
 
 
 @hookimpl
@@ -58,4 +65,5 @@ def register_routes():
 def customers_saved(saved):
     for item in saved:
         if item.action == "create":
-            GREETINGS.append(f"欢迎新客户 {item.customer.name}（{item.customer.code}）")
+            greeting = gettext("zh", N_("Welcome, new customer {name} ({code})"))
+            GREETINGS.append(greeting.format(name=item.customer.name, code=item.customer.code))

@@ -8,7 +8,7 @@ Everything it does goes through core's hooks; core never imports it:
 - a JSON API under /api/tags and a `kehu tags` command group for reviewing the vocabulary.
 
 Layout: `names` (rules), `models` (side tables), `service` (operations), `filters`, `routes`,
-`cli`, `migrations/versions` (the `tags` branch).
+`cli`, `migrations/versions` (the `tags` branch), `locale` (the zh_CN catalog).
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from pathlib import Path
 
 from kehu.fields import FieldDef, FieldType, Storage
 from kehu.hookspecs import hookimpl
+from kehu.i18n import register_catalog
 from kehu.messages import register_messages
 from kehu.plugins import Manifest
 from kehu_tags import names, service
 from kehu_tags.filters import TAGS_FILTER
 
+# The plugin's zh_CN catalog (locale/zh_CN/LC_MESSAGES/kehu_tags.po) translates its messages.
+register_catalog(Path(__file__).parent / "locale", "kehu_tags")
 register_messages(names.MESSAGES)
 
 try:

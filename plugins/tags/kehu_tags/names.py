@@ -11,6 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
+from kehu.i18n import N_
 from kehu.validation import Invalid, check_not_vague
 
 MAX_PART = 20  # characters of the dimension and of the value, each
@@ -21,40 +22,18 @@ _DASHES = str.maketrans({c: SEPARATOR for c in "－—–‐‑‒―−"})
 VAGUE_WORDS = frozenset({"重要", "一般", "其他", "其它", "待定", "未知", "测试", "xxx"})
 _FILLER = re.compile(r"[xX*?？.。…_]+")  # xx, ***, ???, ...
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "tags_format": {
-        "zh": "标签“{name}”应写成“维度-取值”，例如 区域-华东、状态-意向强烈",
-        "en": "Tag \"{name}\" must be written \"dimension-value\", e.g. 区域-华东 (area-East China)",
-    },
-    "tags_part_too_long": {
-        "zh": "标签“{name}”中的“{part}”过长：维度和取值各最多 {max} 个字符",
-        "en": "Tag \"{name}\": \"{part}\" is too long; the dimension and the value are at most {max} characters each",
-    },
-    "tags_vague": {
-        "zh": "标签“{name}”中的“{part}”过于笼统，请用说明分类依据的词，例如 状态-意向强烈",
-        "en": "Tag \"{name}\": \"{part}\" is too vague; say what classifies the customer, "
-              "e.g. 状态-意向强烈 (status-strong intent)",
-    },
-    "tags_chars": {
-        "zh": "标签“{name}”不能包含逗号或控制字符",
-        "en": "Tag \"{name}\" cannot contain commas or control characters",
-    },
-    "tags_exists": {
-        "zh": "已有名为“{name}”的标签",
-        "en": "A tag named \"{name}\" already exists",
-    },
-    "tags_merge_self": {
-        "zh": "不能把标签合并到它自己",
-        "en": "A tag cannot be merged into itself",
-    },
-    "tags_not_allowed": {
-        "zh": "还没有标签“{name}”，您无权新建标签，请从已有标签中选择",
-        "en": "There is no tag \"{name}\" yet and you may not create tags; pick an existing one",
-    },
-    "tags_unknown": {
-        "zh": "没有编号为 {id} 的标签",
-        "en": "There is no tag number {id}",
-    },
+# Rule → English msgid; the Chinese is in locale/zh_CN/LC_MESSAGES/kehu_tags.po.
+MESSAGES: dict[str, str] = {
+    "tags_format": N_("Tag \"{name}\" must be written \"dimension-value\", e.g. 区域-华东 (area-East China)"),
+    "tags_part_too_long": N_("Tag \"{name}\": \"{part}\" is too long; "
+                             "the dimension and the value are at most {max} characters each"),
+    "tags_vague": N_("Tag \"{name}\": \"{part}\" is too vague; say what classifies the customer, "
+                     "e.g. 状态-意向强烈 (status-strong intent)"),
+    "tags_chars": N_("Tag \"{name}\" cannot contain commas or control characters"),
+    "tags_exists": N_("A tag named \"{name}\" already exists"),
+    "tags_merge_self": N_("A tag cannot be merged into itself"),
+    "tags_not_allowed": N_("There is no tag \"{name}\" yet and you may not create tags; pick an existing one"),
+    "tags_unknown": N_("There is no tag number {id}"),
 }
 
 

@@ -13,6 +13,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kehu.errors import FieldError, ValidationFailed
+from kehu.i18n import N_, gettext
 from kehu.web import ActorDep, KehuDep, LangDep
 from kehu_tags import service
 
@@ -45,7 +46,7 @@ class TagController(Controller):
             group["tags"] += 1
             group["usage"] += item["usage"]
         return {
-            "label": "Tags" if lang == "en" else "标签",
+            "label": gettext(lang, N_("Tags")),
             "items": items,
             "dimensions": list(dimensions.values()),
         }
