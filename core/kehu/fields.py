@@ -130,6 +130,9 @@ class FieldDef:
     help_zh: str = ""
     help_en: str = ""
     order: int = 0
+    # A template drawing this field's input on the forms instead of the generated one, e.g.
+    # "kehu_tags/picker.html"; it gets the `Widget` as `w` (options from the `field_options` hook).
+    widget: str | None = None
 
     def label(self, lang: str = "zh") -> str:
         return self.label_en if lang == "en" else self.label_zh

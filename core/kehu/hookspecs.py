@@ -142,6 +142,17 @@ def customer_sections(app, session, actor, customer, lang):
     """
 
 
+@hookspec
+def field_options(app, session, actor, keys, lang):
+    """Return {key: list of `kehu.slots.Option`} offered now for the fields and filters in `keys`, or None.
+
+    For values that live in the database rather than in a field's fixed `choices` (tags, say):
+    a field's form widget (`FieldDef.widget`) and the list's filter panel offer them.  Answer
+    only for keys this plugin owns, with what `actor` may see, labelled in `lang`.  Called once
+    per screen with every key it needs; answers from several plugins are concatenated per key.
+    """
+
+
 # --- Surfaces: API, CLI --------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Named slots that plugins fill on the screens (DESIGN: screen sections are template + context).
 
-Returned by the `register_menu_items` and `customer_sections` hooks; core renders them.
+Returned by the `register_menu_items`, `customer_sections` and `field_options` hooks; core renders them.
 """
 
 from __future__ import annotations
@@ -30,3 +30,17 @@ class Section:
     template: str  # e.g. "kehu_tags/customer_tags.html"
     context: dict[str, Any] = field(default_factory=dict)
     order: int = 500
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice known only at request time (a tag, ...), from the `field_options` hook.
+
+    Forms and the list's filter panel offer it; `group` gathers options under a heading
+    (a tag's dimension), `hint` is shown on hover (a tag's description).  Plain text: escaped.
+    """
+
+    value: str
+    label: str
+    group: str = ""
+    hint: str = ""

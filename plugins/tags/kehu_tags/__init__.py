@@ -5,10 +5,13 @@ Everything it does goes through core's hooks; core never imports it:
 - a customer field `tags` (a list of names, stored in the plugin's own tables),
 - a filter `tags` (any / all / none / empty) compiled to SQL,
 - name rules checked on every save, links written in the customer's transaction,
-- a JSON API under /api/tags and a `kehu tags` command group for reviewing the vocabulary.
+- a JSON API under /api/tags and a `kehu tags` command group for reviewing the vocabulary,
+- screens: a tag picker on the customer form (the field's own widget), tag options in the list's
+  filter panel, a tags section on the customer detail, and /tags to manage the vocabulary.
 
 Layout: `names` (rules), `models` (side tables), `service` (operations), `filters`, `routes`,
-`cli`, `migrations/versions` (the `tags` branch), `locale` (the zh_CN catalog).
+`screens` and `slots` (web screens; templates in `templates/kehu_tags/`), `cli`,
+`migrations/versions` (the `tags` branch), `locale` (the zh_CN catalog).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from kehu.hookspecs import hookimpl
 from kehu.i18n import register_catalog
 from kehu.messages import register_messages
 from kehu.plugins import Manifest
-from kehu_tags import names, service
+from kehu_tags import names, service, slots
 from kehu_tags.filters import TAGS_FILTER
 
 # The plugin's zh_CN catalog (locale/zh_CN/LC_MESSAGES/kehu_tags.po) translates its messages.
@@ -43,6 +46,7 @@ def register_manifest():
         version=__version__,
         depends=(),
         migrations=Path(__file__).parent / "migrations" / "versions",
+        templates=Path(__file__).parent / "templates",
         description_zh="“维度-取值”客户标签（如 区域-华东）：多选、筛选、改名、合并、删除，保留历史",
         description_en="\"dimension-value\" customer tags (e.g. 区域-华东): multi-select, filters, "
                        "rename, merge, delete, with history",
@@ -54,6 +58,7 @@ def register_fields():
     return [
         FieldDef(service.FIELD, FieldType.LIST, "标签", "Tags", "preferences", storage=Storage.PLUGIN,
                  filterable=True, listed=True, searchable=True, plugin="tags", order=500,
+                 widget="kehu_tags/picker.html",
                  help_zh="“维度-取值”，如 区域-华东、状态-意向强烈；可多选，新名称会自动建立标签",
                  help_en="\"dimension-value\", e.g. 区域-华东 or 状态-意向强烈; several allowed; "
                          "a new name creates the tag"),
@@ -88,10 +93,26 @@ def customer_data(session, customer_ids):
 
 
 @hookimpl
+def field_options(app, session, actor, keys):
+    return slots.options(app, session, actor, keys)
+
+
+@hookimpl
+def customer_sections(app, session, actor, customer):
+    return slots.sections(app, session, actor, customer)
+
+
+@hookimpl
+def register_menu_items():
+    return [slots.MENU]
+
+
+@hookimpl
 def register_routes():
     from kehu_tags.routes import TagController
+    from kehu_tags.screens import HANDLERS
 
-    return [TagController]
+    return [TagController, *HANDLERS]
 
 
 @hookimpl

@@ -83,28 +83,44 @@ def list_tags(app, actor: Actor, *, dimension: str | None = None, tag_id: int | 
     """Every tag with its usage: the customers (not deleted, within the actor's scope) carrying it."""
     app.authorize(actor, "read", RESOURCE)
     with app.db.read() as session:
-        usage = (
-            select(CustomerTag.tag_id, func.count().label("n"))
-            .join(Customer, Customer.id == CustomerTag.customer_id)
-            .where(*base_conditions(app, actor, include_hidden=True))
-            .group_by(CustomerTag.tag_id)
-            .subquery()
-        )
-        stmt = (
-            select(Tag, func.coalesce(usage.c.n, 0), User.username)
-            .outerjoin(usage, usage.c.tag_id == Tag.id)
-            .outerjoin(User, User.id == Tag.created_by_id)
-        )
-        aliased = select(TagAlias.tag_id, TagAlias.name)
-        if dimension:
-            stmt = stmt.where(Tag.dimension == rules.normalise(dimension))
-        if tag_id is not None:
-            stmt = stmt.where(Tag.id == tag_id)
-            aliased = aliased.where(TagAlias.tag_id == tag_id)
-        rows = session.execute(stmt).all()
-        aliases: dict[int, list[str]] = {}
-        for owner, name in session.execute(aliased):
-            aliases.setdefault(owner, []).append(name)
+        return read_tags(app, session, actor, dimension=dimension, tag_id=tag_id)
+
+
+def read_tags(app, session: Session, actor: Actor, *, dimension: str | None = None, tag_id: int | None = None,
+              names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """`list_tags` in the caller's session (hooks answering for a screen), without the permission check.
+
+    `names` narrows it to the tags so named (a customer's tags on its detail screen).
+    """
+    wanted = []  # conditions on Tag; the usage count is narrowed to the same tags
+    if dimension:
+        wanted.append(Tag.dimension == rules.normalise(dimension))
+    if tag_id is not None:
+        wanted.append(Tag.id == tag_id)
+    if names is not None:
+        wanted.append(Tag.name.in_(list(names)))
+    usage = (
+        select(CustomerTag.tag_id, func.count().label("n"))
+        .join(Customer, Customer.id == CustomerTag.customer_id)
+        .where(*base_conditions(app, actor, include_hidden=True))
+        .group_by(CustomerTag.tag_id)
+    )
+    if wanted:
+        usage = usage.where(CustomerTag.tag_id.in_(select(Tag.id).where(*wanted)))
+    usage = usage.subquery()
+    stmt = (
+        select(Tag, func.coalesce(usage.c.n, 0), User.username)
+        .outerjoin(usage, usage.c.tag_id == Tag.id)
+        .outerjoin(User, User.id == Tag.created_by_id)
+        .where(*wanted)
+    )
+    aliased = select(TagAlias.tag_id, TagAlias.name)
+    if wanted:
+        aliased = aliased.where(TagAlias.tag_id.in_(select(Tag.id).where(*wanted)))
+    rows = session.execute(stmt).all()
+    aliases: dict[int, list[str]] = {}
+    for owner, name in session.execute(aliased):
+        aliases.setdefault(owner, []).append(name)
     views = [tag_view(tag, usage_count, username, aliases.get(tag.id, [])) for tag, usage_count, username in rows]
     return sorted(views, key=lambda v: (v["dimension"], v["name"]))
 
@@ -122,6 +138,17 @@ def tag_view(tag: Tag, usage: int | None = None, created_by: str | None = None,
         "created_at": tag.created_at.isoformat() if tag.created_at else None,
         "created_by": created_by,
     }
+
+
+def vocabulary(session: Session) -> list[dict[str, Any]]:
+    """Every tag's name, dimension, value and description, by dimension — no usage counts.
+
+    Cheap enough for every customer form and list page (the picker and the filter panel).
+    """
+    rows = session.execute(select(Tag.name, Tag.dimension, Tag.description))
+    # Sorted here, as `list_tags` does: the databases' collations order Chinese differently.
+    return [{"name": name, "dimension": dimension, "value": name.partition(rules.SEPARATOR)[2],
+             "description": description} for name, dimension, description in sorted(rows, key=lambda r: (r[1], r[0]))]
 
 
 def get_tag(app, actor: Actor, tag_id: int) -> dict[str, Any]:

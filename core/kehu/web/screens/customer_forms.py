@@ -28,7 +28,8 @@ from kehu.web.errors import field_label
 from kehu.web.screens import HANDLERS
 from kehu.web.screens.customer_detail import timeline
 from kehu.web.screens.display import people
-from kehu.web.screens.forms import build_widgets, form_value, group_widgets, posted_value, service_value
+from kehu.web.screens.forms import (build_widgets, form_value, group_widgets, offered_options, posted_value,
+                                    service_value)
 from kehu.web.screens.render import off_loop, page
 
 Code = FromPath[str]
@@ -47,6 +48,11 @@ def _errors(kehu, exc: KehuError, lang: str, name_of=lambda key: key) -> tuple[d
         if name:
             inline.setdefault(name, text)
     return inline, summary or [exc.message(lang)]
+
+
+def _offered(kehu, session, actor, lang: str):
+    """Request-time options for the fields that draw their own widget (the tags picker)."""
+    return offered_options(kehu, session, actor, [f.key for f in kehu.fields if f.widget], lang)
 
 
 def _customer_type(form_values: dict[str, Any], default: str | None = "enterprise") -> str | None:
@@ -72,8 +78,9 @@ def _new_form(request, kehu, actor, lang, values, contacts, errors=None, summary
     errors = errors or {}
     with kehu.db.read() as session:
         names = people(session)
+        offered = _offered(kehu, session, actor, lang)
     widgets = build_widgets(kehu.fields, kehu.field_access(actor), values, lang=lang, people=names,
-                            customer_type=_customer_type(values))
+                            customer_type=_customer_type(values), offered=offered)
     for w in widgets:
         w.error = errors.get(w.name, "")
     return page(request, "kehu/customers/form.html", status=status, actor=actor, lang=lang, customer=None,
@@ -144,8 +151,9 @@ def _edit_form(request, kehu, actor, lang, code, values, version, loaded_at, err
     errors = errors or {}
     with kehu.db.read() as session:
         names = people(session)
+        offered = _offered(kehu, session, actor, lang)
     widgets = build_widgets(kehu.fields, kehu.field_access(actor), values, lang=lang, people=names,
-                            customer_type=_customer_type(values, None))
+                            customer_type=_customer_type(values, None), offered=offered)
     for w in widgets:
         w.error = errors.get(w.name, "")
     return page(request, "kehu/customers/form.html", status=status, actor=actor, lang=lang,
@@ -174,7 +182,12 @@ async def save_customer(request: Request, code: Code, kehu: KehuDep, actor: Acto
 def _save(request, kehu, actor, lang, code, form) -> Response:
     stored = _stored(kehu, actor, code)
     access = kehu.field_access(actor)
-    editable = [f for f in kehu.fields if not f.readonly and access.get(f.key, Access.WRITE) == Access.WRITE]
+    # Fields the form really showed: an unchecked box or an empty multi-select sends nothing, so
+    # absence only means "emptied" for fields listed in `_fields`; a field the form did not show
+    # (a client posting a few fields) is left as it is.
+    rendered = set(form.get("_fields", "").split(",")) if form.get("_fields") else set(form.keys())
+    editable = [f for f in kehu.fields if not f.readonly and access.get(f.key, Access.WRITE) == Access.WRITE
+                and f.key in rendered]
     shown = {f.key: posted_value(f, form, f.key) for f in editable}
     # Only what the person changed is sent: nothing else is logged, nothing masked is written back.
     data = {f.key: service_value(f, shown[f.key]) for f in editable

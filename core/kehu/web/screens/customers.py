@@ -16,13 +16,15 @@ from litestar.response import Redirect
 
 from kehu.errors import ValidationFailed
 from kehu.fields import Access, FieldType, Storage
-from kehu.query import OPERATORS, list_customers, parse_conditions
+from kehu.query import OPERATORS, list_customers, operator_label, parse_conditions
+from kehu.slots import Option
 from kehu.views import customer_views
 from kehu.web.api import condition_text
 from kehu.web.deps import ActorDep, KehuDep, LangDep
 from kehu.web.errors import field_label
 from kehu.web.screens import HANDLERS
 from kehu.web.screens.display import people, shown
+from kehu.web.screens.forms import offered_options
 from kehu.web.screens.render import page
 
 T = FieldType
@@ -30,6 +32,7 @@ OPTIONS = {"sort", "page", "per", "cols", "include_hidden", "deleted", "lang"}
 PAGE_SIZES = (25, 50, 100)
 RANGE_TYPES = (T.DATE, T.DATETIME, T.DECIMAL, T.INTEGER)
 CHOICE_TYPES = (T.ENUM, T.MULTI_ENUM)
+LEAD = ("code", "name")
 
 
 def query_items(request: Request) -> list[tuple[str, str]]:
@@ -53,8 +56,14 @@ def url_with(items: list[tuple[str, str]], drop: Iterable[str] = (), **changes: 
     return "/customers" + ("?" + urlencode(kept) if kept else "")
 
 
-def filter_panel(kehu, actor, lang: str, given: dict[str, Any], names) -> list[dict[str, Any]]:
-    """The filters the reader may use, each with the inputs that fit its type (ranges, multi-selects)."""
+def filter_panel(kehu, actor, lang: str, given: dict[str, Any], names,
+                 offered: dict[str, list[Option]] | None = None) -> list[dict[str, Any]]:
+    """The filters the reader may use, each with the inputs that fit its type (ranges, multi-selects).
+
+    A list filter whose values live in the database (tags) offers them, from the `field_options`
+    hook (`offered`), in one multi-select per list operator: has any of / all of / none of.
+    """
+    offered = offered or {}
     access = kehu.field_access(actor)
     panel = []
     for fd in kehu.filters.values():
@@ -78,6 +87,10 @@ def filter_panel(kehu, actor, lang: str, given: dict[str, Any], names) -> list[d
                 entry["inputs"] += [{"kind": kind, "name": f"{fd.key}__lte", "range": "to"}]
         elif fd.value_type == T.BOOLEAN:
             entry["inputs"].append({"kind": "boolean", "name": fd.key})
+        elif fd.value_type == T.LIST and offered.get(fd.key):
+            entry["inputs"] += [{"kind": "multiselect", "name": f"{fd.key}__{op}", "options": [],
+                                 "choices": offered[fd.key], "caption": operator_label(op, lang)}
+                                for op in ("any", "all", "none") if op in fd.operators]
         elif fd.value_type == T.LIST:
             op = "all" if "all" in fd.operators else fd.operators[0]
             entry["inputs"].append({"kind": "text", "name": f"{fd.key}__{op}", "list": True})
@@ -87,13 +100,28 @@ def filter_panel(kehu, actor, lang: str, given: dict[str, Any], names) -> list[d
         for item in entry["inputs"]:
             item.setdefault("range", "")
             item.setdefault("list", False)
+            item.setdefault("caption", "")
             value = given.get(item["name"], [] if item["kind"] == "multiselect" else "")
             if item["kind"] == "multiselect":
                 value = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
             item["value"] = value
+            item["groups"] = option_groups(item.pop("choices"), value) if "choices" in item else []
         entry["active"] = any(item["value"] for item in entry["inputs"])
         panel.append(entry)
     return panel
+
+
+def option_groups(options: list[Option], chosen: list[str]) -> list[tuple[str, list[Option]]]:
+    """Options under their group headings; chosen values no option has (a former tag name in a
+    bookmarked address) are kept as options of their own, so applying the panel again keeps them."""
+    groups: dict[str, list[Option]] = {}
+    for o in options:
+        groups.setdefault(o.group, []).append(o)
+    known = {o.value for o in options}
+    extra = [Option(v, v) for v in dict.fromkeys(chosen) if v not in known]
+    if extra:
+        groups.setdefault("", []).extend(extra)
+    return list(groups.items())
 
 
 def columns_for(kehu, actor, chosen: list[str]) -> tuple[list[Any], list[Any]]:
@@ -102,7 +130,8 @@ def columns_for(kehu, actor, chosen: list[str]) -> tuple[list[Any], list[Any]]:
     available = [f for f in kehu.fields if access.get(f.key) != Access.HIDDEN and f.type != T.LONGTEXT]
     by_key = {f.key: f for f in available}
     columns = [by_key[k] for k in chosen if k in by_key] or [f for f in available if f.listed]
-    return columns, available
+    # Name and code always lead the row as one "customer" cell, so they are not columns of their own.
+    return [f for f in columns if f.key not in LEAD], [f for f in available if f.key not in LEAD]
 
 
 def sortable(kehu, actor, f) -> bool:
@@ -130,6 +159,8 @@ def customer_list(request: Request, kehu: KehuDep, actor: ActorDep, lang: LangDe
     conditions = []
     with kehu.db.read() as session:
         names = people(session)
+        offered = offered_options(kehu, session, actor, [k for k, fd in kehu.filters.items() if fd.value_type == T.LIST],
+                                  lang)
         try:
             conditions = parse_conditions(kehu, given, actor)
             result = list_customers(kehu, session, actor, conditions, sort=sort, limit=per,
@@ -139,15 +170,16 @@ def customer_list(request: Request, kehu: KehuDep, actor: ActorDep, lang: LangDe
         except ValidationFailed as exc:
             errors = [e.message(lang, label=field_label(kehu, e.field, lang)) for e in exc.errors]
     zone = getattr(actor, "timezone", None) or kehu.settings.timezone
-    table = [{"code": row["code"], "deleted": row["deleted"],
+    table = [{"code": row["code"], "name": row.get("name") or "", "deleted": row["deleted"],
               "cells": [shown(f, row.get(f.key), lang, names, zone) for f in columns]} for row in rows]
     pages = max(1, -(-total // per))
     active = [{"text": condition_text(kehu, c, lang), "remove": url_with(items, drop=_keys_of(c, items))}
               for c in conditions]
     return page(
         request, "kehu/customers/list.html", actor=actor, lang=lang,
-        keyword=given.get("q", ""), panel=filter_panel(kehu, actor, lang, given, names),
+        keyword=given.get("q", ""), panel=filter_panel(kehu, actor, lang, given, names, offered),
         columns=[{"field": f, "sortable": sortable(kehu, actor, f)} for f in columns],
+        lead=kehu.fields["name"],
         available=available, chosen={f.key for f in columns}, table=table, total=total,
         page_no=page_no, pages=pages, per=per, page_sizes=PAGE_SIZES, sort=sort, active=active,
         errors=errors, include_hidden=include_hidden, deleted=deleted, items=items, url_with=url_with,

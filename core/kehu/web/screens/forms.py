@@ -4,6 +4,9 @@ Nobody writes a form per field: a field's type picks its widget, its category an
 pick its place, its access level (`field_access`) decides whether it is an input, a read-only
 value or left out.  Posted strings go to the service unchanged — validation is the service's, so
 the screens, the API and the import say the same thing about the same input.
+
+A field may draw its own input (`FieldDef.widget`, a template such as the tags picker) with
+options that live in the database, from the `field_options` hook (`offered_options`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from kehu.i18n import gettext
 from kehu.fields import CATEGORIES, Access, FieldDef, FieldType, FieldRegistry
+from kehu.slots import Option
 
 T = FieldType
 # Separators a person types between list items: commas and the Chinese enumeration comma.
@@ -35,10 +39,19 @@ class Widget:
     required: bool = False
     editable: bool = True
     error: str = ""
+    # Request-time options from the `field_options` hook, for a field's own widget template.
+    choices: list[Option] = field(default_factory=list)
 
     @property
     def wide(self) -> bool:
         return self.kind in ("textarea", "multiselect")
+
+    @property
+    def items(self) -> list[str]:
+        """A list field's value as its items (a widget template ticks the chosen options)."""
+        if isinstance(self.value, list):
+            return self.value
+        return [part.strip() for part in LIST_SEPARATORS.split(self.value or "") if part.strip()]
 
 
 @dataclass
@@ -97,6 +110,10 @@ def posted_value(f: FieldDef, form: Any, name: str) -> Any:
     """What the person typed for `f`, as the form shows it again (lists for multi-selects)."""
     if f.type == T.MULTI_ENUM:
         return [v for v in form.getall(name, []) if v]
+    if f.type == T.LIST:
+        # A widget may send several inputs under one name (ticked options + typed ones): one list.
+        parts = [p.strip() for v in form.getall(name, []) if isinstance(v, str) for p in LIST_SEPARATORS.split(v)]
+        return "、".join(dict.fromkeys(p for p in parts if p))
     raw = form.get(name, "")
     return raw.strip() if isinstance(raw, str) else ""
 
@@ -116,8 +133,12 @@ def service_value(f: FieldDef, shown: Any) -> Any:
 
 def build_widgets(fields: Iterable[FieldDef], access: Mapping[str, Access], values: Mapping[str, Any],
                   *, lang: str, people: Mapping[str, Mapping[str, str]], customer_type: str | None,
-                  prefix: str = "", access_prefix: str = "") -> list[Widget]:
-    """Widgets for `fields` holding `values` (form values); hidden and system fields left out."""
+                  prefix: str = "", access_prefix: str = "",
+                  offered: Mapping[str, list[Option]] | None = None) -> list[Widget]:
+    """Widgets for `fields` holding `values` (form values); hidden and system fields left out.
+
+    `offered` holds request-time options by field key (`offered_options`).
+    """
     widgets = []
     for f in fields:
         level = access.get(access_prefix + f.key, Access.WRITE)
@@ -126,9 +147,22 @@ def build_widgets(fields: Iterable[FieldDef], access: Mapping[str, Access], valu
         widgets.append(Widget(
             field=f, name=prefix + f.key, kind=widget_kind(f), value=values.get(f.key, form_value(f, None)),
             options=options_for(f, lang, people), required=f.is_required(customer_type),
-            editable=level == Access.WRITE,
+            editable=level == Access.WRITE, choices=list((offered or {}).get(f.key, ())),
         ))
     return widgets
+
+
+def offered_options(kehu: Any, session: Any, actor: Any, keys: Iterable[str], lang: str) -> dict[str, list[Option]]:
+    """{key: options} from the `field_options` hook for `keys` (fields with a widget, list filters)."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}  # nothing to ask: no hook call
+    merged: dict[str, list[Option]] = {}
+    for answer in kehu.hook.field_options(app=kehu, session=session, actor=actor, keys=keys, lang=lang):
+        for key, options in (answer or {}).items():
+            if key in keys:
+                merged.setdefault(key, []).extend(options)
+    return merged
 
 
 def group_widgets(registry: FieldRegistry, widgets: list[Widget], lang: str) -> list[Group]:
