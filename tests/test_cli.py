@@ -142,7 +142,7 @@ def test_init_creates_the_schema(kehu, settings):
     assert result.exit_code == 0, result.output
     assert str(settings.data_dir) in result.output and "已创建数据库" in result.output
     assert settings.data_dir.is_dir()
-    assert "core_0001" in schema_heads(settings)
+    assert "core_0002" in schema_heads(settings)
     again = kehu("init", lang="en")
     assert again.exit_code == 0 and "already existed" in again.output
 
@@ -150,7 +150,7 @@ def test_init_creates_the_schema(kehu, settings):
 def test_migrate_prints_the_heads(kehu):
     result = kehu("migrate")
     assert result.exit_code == 0, result.output
-    assert "core_0001" in result.output
+    assert "core_0002" in result.output
 
 
 def test_unreachable_database_is_one_line_not_a_traceback(tmp_path):

@@ -21,7 +21,8 @@ from kehu.db import _WRITE, Database
 from kehu.models import Base
 from kehu.plugins import Manifest
 
-CORE = "core_0001"
+CORE = "core_0001"  # the base of the core branch, which plugin branches depend on
+HEAD = "core_0002"  # where the core branch is now
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ def test_migrated_schema_matches_the_models(db):
         )
         assert compare_metadata(context, Base.metadata) == []
     assert migrate.check(db, []) == []
-    assert migrate.heads(db) == {CORE}
+    assert migrate.heads(db) == {HEAD}
 
 
 def test_check_reports_drift(db):
@@ -168,7 +169,7 @@ def test_upgrade_is_idempotent_and_quick_when_current(db, monkeypatch):
 
     monkeypatch.setattr(ScriptDirectory, "run_env", no_alembic_run)
     migrate.upgrade(db, [])
-    assert migrate.heads(db) == before == {CORE}
+    assert migrate.heads(db) == before == {HEAD}
     assert set(inspect(db.engine).get_table_names()) == tables
 
 
@@ -203,7 +204,7 @@ def test_populated_database_survives_upgrade(database_url, tmp_path):
     app = Kehu(Settings(data_dir=tmp_path / "data", database_url=database_url))
     try:
         assert snapshot(app.db) == before
-        assert migrate.heads(app.db) >= {CORE}
+        assert migrate.heads(app.db) >= {HEAD}
         with app.db.read() as session:
             from kehu.models import Customer
 
@@ -248,7 +249,7 @@ def test_plugin_branch_is_migrated_and_kept_when_disabled(db, tmp_path):
 
     migrate.upgrade(db, [manifest])  # enabling it
     assert "demo_plugin_note" in inspect(db.engine).get_table_names()
-    assert migrate.heads(db) == {CORE, "demo_0001"}
+    assert migrate.heads(db) == {HEAD, "demo_0001"}
     fks = inspect(db.engine).get_foreign_keys("demo_plugin_note")
     assert [(fk["referred_table"], fk["referred_columns"]) for fk in fks] == [("customer", ["id"])]
     ids = populate(db)
@@ -257,12 +258,12 @@ def test_plugin_branch_is_migrated_and_kept_when_disabled(db, tmp_path):
     assert migrate.check(db, [manifest]) == []  # the plugin's table is not the core's business
 
     migrate.upgrade(db, [])  # plugin disabled: its revision is unknown here and left alone
-    assert migrate.heads(db) == {CORE, "demo_0001"}
+    assert migrate.heads(db) == {HEAD, "demo_0001"}
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT body FROM demo_plugin_note")).scalars().all() == ["回访"]
 
     migrate.upgrade(db, [manifest])  # enabled again: nothing to do
-    assert migrate.heads(db) == {CORE, "demo_0001"}
+    assert migrate.heads(db) == {HEAD, "demo_0001"}
 
 
 def test_core_and_plugin_on_a_fresh_database_in_one_call(db, tmp_path):
@@ -272,7 +273,7 @@ def test_core_and_plugin_on_a_fresh_database_in_one_call(db, tmp_path):
     """
     manifest = demo_manifest(tmp_path, demo_0001=DEMO_NOTE, demo_0002=second)
     migrate.upgrade(db, [manifest])
-    assert migrate.heads(db) == {CORE, "demo_0002"}
+    assert migrate.heads(db) == {HEAD, "demo_0002"}
     columns = {c["name"] for c in inspect(db.engine).get_columns("demo_plugin_note")}
     assert columns == {"id", "customer_id", "body", "pinned"}
     assert migrate.check(db, [manifest]) == []
@@ -285,11 +286,11 @@ def test_a_second_plugin_is_enabled_while_the_first_is_disabled(db, tmp_path):
     other = Manifest(name="other_plugin", label_zh="另一个", label_en="Other", migrations=folder)
     migrate.upgrade(db, [first])
     migrate.upgrade(db, [other])
-    assert migrate.heads(db) == {CORE, "demo_0001", "other_0001"}
+    assert migrate.heads(db) == {HEAD, "demo_0001", "other_0001"}
     assert {"demo_plugin_note", "other_plugin_note"} <= set(inspect(db.engine).get_table_names())
     migrate.upgrade(db, [])
     migrate.upgrade(db, [other, first])
-    assert migrate.heads(db) == {CORE, "demo_0001", "other_0001"}
+    assert migrate.heads(db) == {HEAD, "demo_0001", "other_0001"}
 
 
 def test_a_failing_revision_leaves_the_database_as_it_was(db, tmp_path):
@@ -298,7 +299,7 @@ def test_a_failing_revision_leaves_the_database_as_it_was(db, tmp_path):
         migrate.upgrade(db, [manifest])  # core and plugin in one transaction: neither is kept
     assert inspect(db.engine).get_table_names() == []
     migrate.upgrade(db, [])
-    assert migrate.heads(db) == {CORE}
+    assert migrate.heads(db) == {HEAD}
 
 
 def test_a_folder_without_the_plugins_branch_is_a_clear_error(db, tmp_path):
@@ -335,7 +336,7 @@ def test_concurrent_server_processes_on_a_fresh_database(database_url, tmp_path)
     assert [p.exitcode for p in procs] == [0, 0]
     db = Database(database_url)
     try:
-        assert migrate.heads(db) == {CORE, "demo_0001"}
+        assert migrate.heads(db) == {HEAD, "demo_0001"}
         assert migrate.check(db, [manifest]) == []
     finally:
         db.dispose()
@@ -365,7 +366,7 @@ def test_concurrent_threads_on_a_fresh_database(database_url, tmp_path):
     assert errors == []
     db = Database(database_url)
     try:
-        assert migrate.heads(db) == {CORE, "demo_0001"}
+        assert migrate.heads(db) == {HEAD, "demo_0001"}
     finally:
         db.dispose()
 
@@ -394,4 +395,4 @@ def test_upgrade_waits_for_another_migrating_process(db):
         holder.close()
     worker.join(30)
     assert not worker.is_alive() and errors == []
-    assert migrate.heads(db) == {CORE}
+    assert migrate.heads(db) == {HEAD}

@@ -20,10 +20,14 @@ class Actor:
     department_id: int | None = None
     # Filled by a permissions plugin; core does not interpret roles.
     roles: frozenset[str] = field(default_factory=frozenset)
+    # The user's own choices; None means the installation's default (zh; Settings.timezone).
+    language: str | None = None
+    timezone: str | None = None
 
     @classmethod
     def of(cls, user: User) -> Actor:
-        return cls(user.id, user.username, user.display_name, user.department_id)
+        return cls(user.id, user.username, user.display_name, user.department_id,
+                   language=user.language, timezone=user.timezone)
 
 
 def load_actor(session: Session, username: str) -> Actor | None:

@@ -77,7 +77,7 @@ class Department(Base):
 
 
 class User(Base):
-    """A person who works in kehu (sign-in arrives with the screens issue)."""
+    """A person who works in kehu; signs in with a password (kehu.accounts) or an API token."""
 
     __tablename__ = "user_account"
 
@@ -87,8 +87,49 @@ class User(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # argon2id PHC string; NULL = cannot sign in with a password (the system user, token-only users).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Preferences: NULL means the installation's default (Chinese; Settings.timezone).
+    language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # Failed sign-ins since the last success; at the limit the account is locked for a while.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column()
 
     department: Mapped[Department | None] = relationship()  # not needed when a user is shown as an owner
+
+
+class WebSession(Base):
+    """A server-side sign-in session of the screens.  Only a SHA-256 hash of the id is stored, so
+    a copy of the database does not sign anybody in.  `user_id` is NULL before sign-in (the
+    sign-in form's CSRF token and flash messages live here too)."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    # Messages for the next page: [[kind, text], ...]; NULL when there are none.
+    flashes: Mapped[list[Any] | None] = mapped_column(Json(none_as_null=True))
+
+
+class ApiToken(Base):
+    """A personal API token: the secret is shown once; only its SHA-256 hash is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the start of the secret, to recognise it in lists
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class Customer(Base):
