@@ -18,12 +18,14 @@ from sqlalchemy import func, select
 
 from kehu.app import Kehu
 from kehu.models import ChangeLog, Contact, Customer, User
-from kehu.testing import customer_payload, make_plugin, valid_uscc
+from kehu.testing import api_headers, customer_payload, make_plugin, valid_uscc
 from kehu.web import ActorDep, KehuDep, LangDep, create_web_app
 
 @pytest.fixture
 def client(kehu_app: Kehu) -> Iterator[TestClient]:
+    """The API as the user `tester`, with a personal API token."""
     with TestClient(app=create_web_app(kehu_app)) as client:
+        client.headers.update(api_headers(kehu_app, "tester", display_name="测试员"))
         yield client
 
 
@@ -64,7 +66,7 @@ def test_create_returns_201_with_generated_code(client):
     assert detail.status_code == 200
     assert detail.json() == body
     [entry] = client.get(f"/api/customers/{body['code']}/history").json()
-    assert (entry["action"], entry["reason"], entry["actor"]) == ("create", "展会录入", "system")
+    assert (entry["action"], entry["reason"], entry["actor"]) == ("create", "展会录入", "tester")
 
 
 def test_invalid_credit_code_names_the_field_in_zh_then_en_and_writes_nothing(client, kehu_app):
@@ -182,7 +184,7 @@ def test_stale_patch_is_refused_with_409(client):
     assert stale.status_code == 409
     error = stale.json()["error"]
     assert error["code"] == "stale_version"
-    assert "系统" in error["message"] and "版本 2" in error["message"]
+    assert "测试员" in error["message"] and "版本 2" in error["message"]
     assert client.get(url).json()["grade"] == "A"
 
     missing = client.patch(url, json={"grade": "C"})
@@ -201,7 +203,7 @@ def test_history_after_update_shows_field_old_new_reason(client):
     grade = updates["grade"]
     assert (grade["old"], grade["new"], grade["reason"]) == ("B", "A", "年度评级")
     assert (updates["city"]["old"], updates["city"]["new"]) == ("上海市", "厦门市")
-    assert updates["grade"]["actor"] == "system"
+    assert updates["grade"]["actor"] == "tester"
     assert history[-1]["action"] == "create"
 
 
@@ -353,7 +355,11 @@ def test_openapi_document_lists_the_api(client):
     assert {"/api/customers", "/api/customers/{code}", "/api/customers/{code}/contacts/{contact_id}",
             "/api/fields", "/api/filters", "/api/plugins"} <= set(doc["paths"])
     params = {p["name"] for p in doc["paths"]["/api/customers"]["get"]["parameters"]}
-    assert {"X-Kehu-User", "lang", "limit", "cursor"} <= params
+    assert {"lang", "limit", "cursor"} <= params and "X-Kehu-User" not in params
+    # Every operation needs a personal API token (or the screens' session).
+    assert doc["components"]["securitySchemes"]["token"] == {
+        "type": "http", "scheme": "bearer", "description": "A personal API token, kehu_..."}
+    assert doc["security"] == [{"token": []}]
     # Errors are documented in kehu's shape, not Litestar's default one.
     refused = doc["paths"]["/api/customers"]["post"]["responses"]["422"]
     schema = refused["content"]["application/json"]["schema"]
@@ -362,21 +368,22 @@ def test_openapi_document_lists_the_api(client):
     assert set(detail["properties"]) == {"status", "code", "message", "fields"}
 
 
-def test_user_header_names_the_actor_and_unknown_users_get_401(client, kehu_app):
-    with kehu_app.db.write() as session:
-        session.add(User(username="wangfang", display_name="王芳"))
-    response = client.post("/api/customers", json=customer_payload(), headers={"X-Kehu-User": "wangfang"})
+def test_the_token_names_the_actor_and_bad_tokens_get_401(client, kehu_app):
+    response = client.post("/api/customers", json=customer_payload(), headers=api_headers(kehu_app, "wangfang",
+                                                                                          display_name="王芳"))
     assert response.status_code == 201
     [entry] = client.get(f"/api/customers/{response.json()['code']}/history").json()
     assert (entry["actor"], entry["actor_name"]) == ("wangfang", "王芳")
 
     before = counts(kehu_app)
-    response = client.post("/api/customers", json=customer_payload(), headers={"X-Kehu-User": "nobody"})
-    assert response.status_code == 401
-    error = response.json()["error"]
-    assert (error["code"], error["message"]) == ("unknown_user", "没有用户名为“nobody”的在职用户")
+    for token in ("kehu_" + "x" * 43, "not-a-kehu-token", ""):
+        response = client.post("/api/customers", json=customer_payload(), headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, token
+        error = response.json()["error"]
+        assert (error["code"], error["message"]) == ("not_signed_in", "API 令牌无效、已撤销或已过期")
+        assert response.headers["www-authenticate"].startswith("Bearer")
     assert counts(kehu_app) == before
-    assert client.get("/api/customers", headers={"X-Kehu-User": "nobody"}).status_code == 401
+    assert client.get("/api/customers", headers={"Authorization": "Bearer kehu_nobody"}).status_code == 401
 
 
 def test_litestar_errors_use_the_same_shape(client):
@@ -431,10 +438,12 @@ def test_plugin_routes_get_dependencies_and_error_handling(make_kehu):
     remember = Remember()
     app = make_kehu(enable=["hello"], extra_plugins=[plugin])
     with TestClient(app=create_web_app(app)) as client:
+        assert client.get("/api/hello").status_code == 401  # plugin routes need sign-in too
+        client.headers.update(api_headers(app, "tester"))
         response = client.get("/api/hello?lang=en")
         assert response.status_code == 200
-        assert response.json() == {"actor": "system", "fields": len(list(app.fields)), "lang": "en"}
-        assert client.get("/api/hello", headers={"X-Kehu-User": "nobody"}).status_code == 401
+        assert response.json() == {"actor": "tester", "fields": len(list(app.fields)), "lang": "en"}
+        assert client.get("/api/hello", headers={"Authorization": "Bearer kehu_nobody"}).status_code == 401
 
         logging.getLogger("kehu.web").addHandler(remember)
         try:
@@ -451,8 +460,9 @@ def test_plugin_routes_get_dependencies_and_error_handling(make_kehu):
         assert "/api/hello" in doc["paths"]
 
     # The same plugin mounted by a second app in the same process still works there.
-    with TestClient(app=create_web_app(make_kehu(extra_plugins=[plugin]))) as other:
-        assert other.get("/api/hello").status_code == 200
+    second = make_kehu(extra_plugins=[plugin])
+    with TestClient(app=create_web_app(second)) as other:
+        assert other.get("/api/hello", headers=api_headers(second, "tester")).status_code == 200
 
 
 def test_a_field_added_by_another_process_is_served_at_once(make_kehu):
@@ -463,6 +473,7 @@ def test_a_field_added_by_another_process_is_served_at_once(make_kehu):
     serving = make_kehu()
     admin_side = make_kehu()
     with TestClient(create_web_app(serving)) as client:
+        client.headers.update(api_headers(serving, "tester"))
         assert "loyalty_card" not in {f["key"] for f in client.get("/api/fields").json()["items"]}
         customfields.add_field(admin_side, admin_side.system_actor, {
             "key": "loyalty_card", "label_zh": "会员卡号", "label_en": "Loyalty card",

@@ -26,7 +26,7 @@ from kehu.exporting import export_customers
 from kehu.fields import Access, FieldDef, FieldType, Storage
 from kehu.models import Customer, User
 from kehu.query import list_customers, parse_conditions
-from kehu.testing import customer_payload, make_plugin
+from kehu.testing import api_headers, customer_payload, make_plugin
 from kehu.timeutil import today
 from kehu.views import mask
 from kehu.web import create_web_app
@@ -258,7 +258,7 @@ def test_permission_scope_and_field_access_are_obeyed(make_kehu, fmt):
 
 def test_a_plugin_can_refuse_exports(make_kehu, monkeypatch):
     def permission_allowed(actor, action):
-        return False if (actor.username != "system" and action == "export") else None
+        return False if (actor.username == "viewer" and action == "export") else None
 
     extra = [make_plugin("no_export", permission_allowed=permission_allowed)]
     app = make_kehu(enable=["no_export"], extra_plugins=extra)
@@ -279,11 +279,11 @@ def test_a_plugin_can_refuse_exports(make_kehu, monkeypatch):
     with app.db.read() as s:  # listing stays allowed: only the export is refused
         assert len(list_customers(app, s, viewer).items) == 1
     with TestClient(app=create_web_app(app)) as client:
-        response = client.get("/api/customers/export", headers={"X-Kehu-User": "viewer", "Accept-Language": "en"})
+        response = client.get("/api/customers/export", headers={**api_headers(app, "viewer"), "Accept-Language": "en"})
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "forbidden"
         assert response.json()["error"]["message"] == "You are not allowed to do this"
-        assert client.get("/api/customers/export").status_code == 200
+        assert client.get("/api/customers/export", headers=api_headers(app, "tester")).status_code == 200
     result = run_cli(app, "export", "--user", "viewer", "--output", str(app.settings.data_dir / "x.csv"))
     assert result.exit_code == 2 and "您无权执行此操作" in result.output
     assert not (app.settings.data_dir / "x.csv").exists()
@@ -297,6 +297,7 @@ def test_api_export_download(kehu_app):
     for grade in "AAB":
         records.create_customer(app, app.system_actor, customer_payload(grade=grade))
     with TestClient(app=create_web_app(app)) as client:
+        client.headers.update(api_headers(app, "tester"))
         listed = [c["code"] for c in client.get("/api/customers", params={"grade": "A"}).json()["items"]]
         response = client.get("/api/customers/export", params={"grade": "A"})
         assert response.status_code == 200

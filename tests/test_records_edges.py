@@ -16,7 +16,7 @@ from kehu.actors import Actor
 from kehu.errors import Conflict, Forbidden, ValidationFailed
 from kehu.fields import Access
 from kehu.models import ChangeLog, Contact, Customer, User
-from kehu.testing import customer_payload, make_plugin
+from kehu.testing import api_headers, customer_payload, make_plugin
 from kehu.web import create_web_app
 
 
@@ -91,7 +91,7 @@ def test_duplicate_hidden_message_over_the_api(scoped):
     other = records.create_customer(app, app.system_actor, customer_payload())
     with TestClient(app=create_web_app(app)) as client:
         response = client.post("/api/customers", json=customer_payload(owner="sales1", credit_code=other.credit_code),
-                               headers={"X-Kehu-User": "sales1"})
+                               headers=api_headers(app, "sales1"))
     assert response.status_code == 422, response.text
     assert other.code not in response.text and other.credit_code not in response.text
     assert "已被其他客户使用" in response.text
@@ -105,10 +105,10 @@ def test_update_moving_a_customer_out_of_scope_is_refused_and_rolled_back(scoped
     mine = records.create_customer(app, actor(app, "sales1"), customer_payload(owner="sales1"))
     before = counts(app)
     with TestClient(app=create_web_app(app)) as client:
-        response = client.patch(f"/api/customers/{mine.code}", headers={"X-Kehu-User": "sales1"},
+        response = client.patch(f"/api/customers/{mine.code}", headers=api_headers(app, "sales1"),
                                 json={"owner": "system", "name": "改过的名字有限公司", "version": mine.version})
         assert response.status_code == 403, response.text
-        after = client.get(f"/api/customers/{mine.code}").json()
+        after = client.get(f"/api/customers/{mine.code}", headers=api_headers(app, "tester")).json()
     assert (after["owner"], after["name"], after["version"]) == ("sales1", mine.name, mine.version)
     assert counts(app) == before
 
@@ -181,6 +181,7 @@ def test_api_answers_field_errors_not_500(kehu_app):
     data = customer_payload()
     del data["customer_type"]
     with TestClient(app=create_web_app(kehu_app)) as client:
+        client.headers.update(api_headers(kehu_app, "tester"))
         response = client.post("/api/customers", json=data)
         assert response.status_code == 422, response.text
         created = client.post("/api/customers", json=customer_payload()).json()

@@ -17,7 +17,7 @@ import pytest
 
 from kehu import records
 from kehu.query import list_customers, parse_conditions
-from kehu.testing import customer_payload
+from kehu.testing import api_headers, customer_payload
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "kehu-hello"
 
@@ -77,6 +77,7 @@ def test_field_filter_route_and_save_reaction(installed_hello, make_kehu):
     assert [c.code for c in page.items] == [big.code]
     # the route, through the real web app
     with TestClient(create_web_app(app)) as client:
+        client.headers.update(api_headers(app, "tester"))
         assert client.get("/api/hello/key-accounts").json() == {"key_accounts": 1}
         listed = client.get("/api/customers", params={"wechat_group__contains": "大客户"}).json()
         assert [c["code"] for c in listed["items"]] == [big.code]

@@ -50,6 +50,13 @@ def postgresql_problem() -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: runs against a PostgreSQL server")
+    # Tests sign in hundreds of times: argon2id with small parameters there (still argon2id, the
+    # same code path), not the production cost of ~64 MiB and a good part of a second per hash.
+    from argon2 import PasswordHasher
+
+    from kehu import accounts
+
+    accounts.HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def _require_postgresql() -> None:
@@ -208,3 +215,89 @@ def customer_payload(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+# --- signed-in users (kehu.accounts, kehu.web.auth) ----------------------------------------------
+
+TEST_PASSWORD = "correct-horse-battery"  # what make_user gives a user unless told otherwise
+
+
+def make_user(kehu: Kehu, username: str, password: str | None = TEST_PASSWORD, **fields: Any) -> Any:
+    """Add an active user who can sign in with `password` (None: no password); returns the `User`.
+
+    `fields` set other columns, e.g. `display_name="王芳"`, `department_id=3`, `language="en"`,
+    `is_active=False`.  The display name defaults to the username.
+
+        user = make_user(kehu_app, "wangfang", display_name="王芳")
+    """
+    from kehu.accounts import HASHER
+    from kehu.models import User
+
+    with kehu.db.write() as session:
+        user = User(username=username, display_name=fields.pop("display_name", username),
+                    password_hash=HASHER.hash(password) if password is not None else None, **fields)
+        session.add(user)
+        session.flush()
+        return user
+
+
+def api_headers(kehu: Kehu, username: str, **user_fields: Any) -> dict[str, str]:
+    """`{"Authorization": "Bearer kehu_..."}` with a fresh personal API token of `username`.
+
+    The user is created first (as by `make_user`, without a password) when there is none, so
+    a test needs one line to call the API as somebody:
+
+        client.get("/api/customers", headers=api_headers(kehu_app, "sales1"))
+        client.headers.update(api_headers(kehu_app, "tester"))  # every call of this client
+    """
+    from sqlalchemy import select
+
+    from kehu.accounts import create_token
+    from kehu.models import User
+
+    with kehu.db.write() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, display_name=user_fields.pop("display_name", username), **user_fields)
+            session.add(user)
+            session.flush()
+        secret, _ = create_token(session, user, f"tests {username}")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def sign_in(client: Any, username: str, password: str = TEST_PASSWORD) -> str:
+    """Sign `client` (a Litestar TestClient) in through the real sign-in form; returns the CSRF token.
+
+    Gets a page with a form (which starts a signed-out session with its CSRF token), posts the
+    sign-in form and checks that it redirected (303).  The client then carries the session
+    cookie; send the returned token with every POST/PUT/PATCH/DELETE, as the `_csrf` form field
+    or the `X-CSRF-Token` header:
+
+        make_user(kehu_app, "wangfang", display_name="王芳")
+        csrf = sign_in(client, "wangfang")
+        client.post("/account/language", data={"_csrf": csrf, "language": "en", "next": "/customers"})
+        client.patch("/api/customers/CUS...", json={...}, headers={"X-CSRF-Token": csrf})
+    """
+    token = csrf_token_of(client)
+    response = client.post("/signin", data={"_csrf": token, "username": username, "password": password},
+                           follow_redirects=False)
+    assert response.status_code == 303, f"sign-in as {username!r} failed ({response.status_code}): {response.text[:500]}"
+    return csrf_token_of(client)
+
+
+def csrf_token_of(client: Any) -> str:
+    """The CSRF token of the session `client` has now (it changes at sign-in and sign-out).
+
+    Read from /account, or from the sign-in page that /account sends a signed-out client to.
+    """
+    response = client.get("/account", follow_redirects=True)
+    assert response.status_code == 200, response.text
+    return _csrf_in(response.text)
+
+
+def _csrf_in(html: str) -> str:
+    import re
+
+    found = re.search(r'name="_csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)

@@ -3,7 +3,9 @@
     from kehu.web import create_web_app
     web = create_web_app(kehu_app)   # any ASGI server: uvicorn.run(web)
 
-The API is served at /api/..., the OpenAPI document at /schema/openapi.json.  A plugin's
+The API is served at /api/..., the OpenAPI document at /schema/openapi.json, the screens at
+/customers, /account, ...; everything but /signin and /static needs a signed-in user (session
+cookie or personal API token, see `kehu.web.auth`).  A plugin's
 handlers (from its `register_routes` hook) ask for the app, the acting user and the reader's
 language by name: `def hello(kehu: KehuDep, actor: ActorDep, lang: LangDep) -> dict: ...`;
 `responses=ERROR_RESPONSES` on its decorator documents kehu's error shape in OpenAPI.
@@ -17,13 +19,16 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from kehu.app import Kehu
 from kehu.web import api, definitions, export, screens
+from kehu.web.auth import AuthMiddleware, security_headers
 from kehu.web.bridge import plugin_routes
 from kehu.web.deps import DEPENDENCIES, ActorDep, KehuDep, LangDep
 from kehu.web.errors import ERROR_RESPONSES, EXCEPTION_HANDLERS
+from kehu.web.screens import account  # noqa: F401  (adds the sign-in and account screens to HANDLERS)
 from kehu.web.screens.render import make_environment
 
 STATIC = Path(__file__).parent / "static"
@@ -34,7 +39,9 @@ __all__ = ["ERROR_RESPONSES", "ActorDep", "KehuDep", "LangDep", "create_web_app"
 DESCRIPTION = """Customer records (客户资料管理) as JSON.
 
 Messages and labels are in Chinese by default; `?lang=en` or `Accept-Language: en` for English.
-Until sign-in arrives, the `X-Kehu-User` header names the acting user (the system user without it).
+Every call needs a signed-in user: send a personal API token as `Authorization: Bearer kehu_...`
+(create one on the /account screen or with `kehu users token USERNAME --name NAME`), or use the
+screens' session cookie — then unsafe methods also need the `X-CSRF-Token` header.
 Every error answers `{"error": {"status", "code", "message", "fields": [{"field", "rule", "message"}]}}`.
 """
 
@@ -60,6 +67,14 @@ def create_web_app(kehu: Kehu, *, debug: bool = False) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"kehu": kehu, "screens": make_environment(kehu)}),
-        openapi_config=OpenAPIConfig(title="kehu API", version=_version(), description=DESCRIPTION),
+        middleware=[AuthMiddleware()],
+        before_send=[security_headers],
+        openapi_config=OpenAPIConfig(
+            title="kehu API", version=_version(), description=DESCRIPTION,
+            components=Components(security_schemes={
+                "token": SecurityScheme(type="http", scheme="bearer", description="A personal API token, kehu_..."),
+            }),
+            security=[{"token": []}],
+        ),
         debug=debug,
     )

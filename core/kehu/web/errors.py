@@ -94,7 +94,7 @@ ERROR_RESPONSES = {
     status: ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
     for status, description in {
         400: "Bad request: malformed JSON, a parameter of the wrong type, a plugin problem",
-        401: "X-Kehu-User names no active user",
+        401: "Not signed in: no valid session cookie or personal API token (Authorization: Bearer kehu_...)",
         403: "Not allowed",
         404: "No such record (or not one you may see)",
         409: "Changed by somebody else since you read it (stale version), or a conflict",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar.testing import TestClient
 
-from kehu.testing import customer_payload
+from kehu.testing import api_headers, customer_payload
 from kehu.web import create_web_app
 
 EAST, STRONG, STRONG2 = "区域-华东", "状态-意向强烈", "状态-强意向"
@@ -13,7 +13,9 @@ EAST, STRONG, STRONG2 = "区域-华东", "状态-意向强烈", "状态-强意�
 
 @pytest.fixture
 def client(app):
+    """The API as the user `tester`, with a personal API token."""
     with TestClient(create_web_app(app)) as client:
+        client.headers.update(api_headers(app, "tester"))
         yield client
 
 
