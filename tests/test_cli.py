@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 import uuid
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from kehu import accounts
 from kehu import cli as kehu_cli
 from kehu import migrate
 from kehu.app import Kehu
@@ -323,21 +325,45 @@ def test_prepare_demo_fills_a_new_database_once(settings):
     again = kehu_cli.prepare_demo(settings, 20)
     assert again.existing == 20 and again.created == 0
     assert count_customers(settings) == 20
+    # The demo account gets a new password at every start; the old one stops working.
+    assert setup.password and again.password and again.password != setup.password
+    app = Kehu(settings)
+    try:
+        assert accounts.authenticate(app.db, "demo", again.password) is not None
+        assert accounts.authenticate(app.db, "demo", setup.password) is None
+    finally:
+        app.close()
+
+
+def test_demo_account_is_never_added_to_a_database_with_real_data(kehu, settings):
+    assert kehu("demo", "--count", "3").exit_code == 0  # customers, but no demo account
+    setup = kehu_cli.prepare_demo(settings, 5)
+    assert setup.existing == 3 and setup.password is None
+    db = Database(settings.database_url)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM user_account WHERE username = 'demo'")) == 0
+    finally:
+        db.dispose()
 
 
 def test_serve_builds_the_web_app(settings):
     from litestar.testing import TestClient
 
+    from kehu.testing import sign_in
     from kehu.web import create_web_app
 
-    kehu_cli.prepare_demo(settings, 5)
+    setup = kehu_cli.prepare_demo(settings, 5)
     app = Kehu(settings)
     try:
         web_app = create_web_app(app)
         assert kehu_cli.docs_path(web_app) == "/schema/swagger"
         with TestClient(web_app) as client:
-            response = client.get("/api/customers", headers={"X-Kehu-User": "admin"})
+            assert client.get("/api/customers").status_code == 401
+            sign_in(client, "demo", setup.password)  # what a newcomer does with the printed password
+            response = client.get("/api/customers")
             assert response.status_code == 200, response.text
+            assert response.json()["total"] == 5
             assert client.get(kehu_cli.docs_path(web_app)).status_code == 200
     finally:
         app.close()
@@ -353,10 +379,16 @@ def test_serve_prints_where_and_runs_uvicorn(kehu, settings, monkeypatch):
     assert result.exit_code == 0, result.output
     [(web_app, options)] = calls
     assert isinstance(web_app, Litestar) and options == {"host": "127.0.0.1", "port": 8123}
-    for text in ("http://127.0.0.1:8123/api/customers", "http://127.0.0.1:8123/schema/swagger",
-                 str(settings.data_dir), "X-Kehu-User: admin", "Created 3 demo customers",
-                 "no permissions plugin: every user sees and changes every customer"):
-        assert text in result.output
+    for expected in ("http://127.0.0.1:8123/signin", "http://127.0.0.1:8123/api/customers",
+                     "http://127.0.0.1:8123/schema/swagger", str(settings.data_dir), "Created 3 demo customers",
+                     "username  demo", "no permissions plugin: every user sees and changes every customer"):
+        assert expected in result.output
+    password = re.search(r"password  (\S+)", result.output).group(1)
+    app = Kehu(settings)
+    try:
+        assert accounts.authenticate(app.db, "demo", password) is not None
+    finally:
+        app.close()
     assert count_customers(settings) == 3
     again = kehu("serve", "--demo")
     assert again.exit_code == 0 and "already has 3 customers" in again.output

@@ -542,3 +542,33 @@ def generate(app, count: int, *, seed: int = 0, progress: Callable[[int], None] 
             for _ in rows:
                 progress(1)
     return created
+
+
+# --- the demo account ----------------------------------------------------------------------
+
+DEMO_ACCOUNT = "demo"
+
+
+def demo_account(app, *, create: bool) -> str | None:
+    """A fresh random password for the account `demo` (演示用户), or None when there is no such account.
+
+    `kehu serve --demo` calls it at every start and prints the password, so a newcomer can sign
+    in; the account is created only on a database the demo has just filled (`create`), never
+    added to one with real data.  Until a permissions plugin is enabled every signed-in user may
+    do everything, `demo` included.
+    """
+    import secrets
+
+    from kehu import accounts
+
+    password = secrets.token_urlsafe(9)  # 12 characters
+    with app.db.write() as session:
+        user = session.scalar(select(User).where(User.username == DEMO_ACCOUNT))
+        if user is None:
+            if not create:
+                return None
+            user = accounts.create_user(session, DEMO_ACCOUNT, "演示用户", password=password)
+        else:
+            user.is_active = True
+            accounts.set_password(session, user, password)
+    return password

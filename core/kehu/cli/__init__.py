@@ -7,6 +7,7 @@
     kehu fields list|add|retire        admin-defined custom fields (SPEC A7)
     kehu migrate                       bring the schema up to date, show its revisions
     kehu export grade=A --format xlsx  export a customer list to CSV / XLSX (SPEC D4)
+    kehu users add|passwd|token|list   accounts, passwords, personal API tokens
 
 Global options (before the command): `--data-dir` (env KEHU_DATA_DIR), `--database-url` (env
 KEHU_DATABASE_URL) and `--lang zh|en` (env KEHU_LANG; default zh).  Errors are one clear line
@@ -38,7 +39,7 @@ that language, no traceback) and exits with status 2.
 The package: this module holds the `kehu` group (global options, lazy plugin commands, error
 reporting) and re-exports the helpers above; `state` the invocation state and `pass_app`;
 `output` tables and error lines; one module per command family — `serve` (init, migrate, demo,
-serve), `plugins`, `fields`, `export` — each defining plain click commands that are added to the group
+serve), `plugins`, `fields`, `export`, `users` — each defining plain click commands that are added to the group
 at the end of this module.
 """
 
@@ -49,7 +50,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from kehu.cli import export, fields, plugins, serve  # one module per command family
+from kehu.cli import export, fields, plugins, serve, users  # one module per command family
 from kehu.cli.output import fail, field_error_lines, report, table
 from kehu.cli.serve import (
     DemoSetup,
@@ -139,5 +140,6 @@ def main() -> None:
     cli(prog_name="kehu")
 
 
-for _command in (init, migrate, demo_command, serve.serve, plugins.plugins, fields.fields, export.export):
+for _command in (init, migrate, demo_command, serve.serve, plugins.plugins, fields.fields, export.export,
+                 users.users):
     cli.add_command(_command)

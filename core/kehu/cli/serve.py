@@ -84,6 +84,7 @@ class DemoSetup:
     existing: int = 0  # customers the database already had
     enabled: list[str] = field(default_factory=list)  # plugins enabled now
     refused: dict[str, str] = field(default_factory=dict)  # plugin -> why it could not be enabled
+    password: str | None = None  # the demo account's new password (None: the database has no demo account)
 
 
 def customer_count(app) -> int:
@@ -117,7 +118,8 @@ def enable_all_plugins(app) -> tuple[list[str], dict[str, str]]:
 def prepare_demo(settings: Settings, count: int, *, seed: int = 0,
                  progress: Callable[[int], None] | None = None) -> DemoSetup:
     """For `serve --demo`: on a database without customers, enable every installed plugin and
-    add `count` demo customers; a database that has customers is kept as it is."""
+    add `count` demo customers and the account `demo`; a database that has customers is kept as
+    it is.  The demo account gets a new password each time (`setup.password`, to print)."""
     from kehu import demo
     from kehu.app import Kehu
 
@@ -125,6 +127,7 @@ def prepare_demo(settings: Settings, count: int, *, seed: int = 0,
     try:
         setup = DemoSetup(existing=customer_count(app))
         if setup.existing:
+            setup.password = demo.demo_account(app, create=False)  # only where the demo made one
             return setup
         setup.enabled, setup.refused = enable_all_plugins(app)
     finally:
@@ -132,6 +135,7 @@ def prepare_demo(settings: Settings, count: int, *, seed: int = 0,
     app = Kehu(settings)  # with the plugins just enabled: their fields, hooks and tables
     try:
         setup.created = demo.generate(app, count, seed=seed, progress=progress)
+        setup.password = demo.demo_account(app, create=True)
     finally:
         app.close()
     return setup
@@ -167,6 +171,18 @@ def permission_lines(app: Kehu) -> list[str]:
         return []
     return ["  权限 Permissions:   未启用权限插件，所有用户都能查看和修改全部客户（单团队模式）",
             "                      no permissions plugin: every user sees and changes every customer"]
+
+
+def sign_in_lines(password: str | None, base: str) -> list[str]:
+    """How to sign in: the demo account when there is one, else how to make an account."""
+    if password is None:
+        return ["  登录 Sign in:        kehu users add 用户名 --name 显示名   (then 然后 kehu users token 用户名 --name 用途)"]
+    return [
+        f"  演示账户 Demo account: 用户名 username  demo   密码 password  {password}",
+        "                      （每次 serve --demo 启动都会生成新密码 / a new password at every serve --demo）",
+        "  接口令牌 API token:  登录后在“我的账户”创建，或 / create one under My account, or:",
+        f"    kehu users token demo --name 试用   →   curl -H 'Authorization: Bearer kehu_…' {base}/api/customers",
+    ]
 
 
 def docs_path(web_app: Any) -> str:
@@ -227,13 +243,12 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool, count: int, relo
     click.echo("\n".join([
         "",
         "kehu 客户资料管理 / customer records",
+        f"  网页 Screens:       {base}/signin",
         f"  接口 API:           {base}/api/customers",
         f"  接口文档 API docs:  {base}{docs}",
         f"  数据目录 Data dir:  {settings.data_dir}",
         f"  数据库 Database:    {safe_url(settings.database_url)}",
-        "  演示用户 Demo users: 在请求头中加 / send the header  X-Kehu-User: admin",
-        "    （其他用户 / others: zhangwei 销售 sales, liqiang 部门负责人 head, huangting 客服 support）",
-        f"    例 e.g.  curl -H 'X-Kehu-User: admin' {base}/api/customers",
+        *sign_in_lines(setup.password if demo else None, base),
         *permission_lines(app),
         "  按 Ctrl-C 停止 / Press Ctrl-C to stop.",
         "",
