@@ -106,8 +106,25 @@ ERROR_RESPONSES = {
 # --- exception handlers --------------------------------------------------------------------
 
 
+def is_screen(request: Request) -> bool:
+    """A browser screen (answered with an HTML page), not the JSON API or its schema."""
+    path = request.url.path
+    return not (path.startswith("/api") or path.startswith("/schema"))
+
+
+def screen_error(request: Request, status: int, message: str) -> Response:
+    from kehu.web.screens.render import page  # the screens import this module
+
+    lang = language_of(request)
+    titles = {403: N_("Not allowed"), 404: N_("Not found"), 409: N_("Changed by somebody else")}
+    return page(request, "kehu/error.html", status=status, lang=lang,
+                title=gettext(lang, titles.get(status, N_("Something went wrong"))), message=message)
+
+
 def kehu_error(request: Request, exc: KehuError) -> Response:
     lang = language_of(request)
+    if is_screen(request) and not getattr(exc, "errors", None):
+        return screen_error(request, exc.status, exc.message(lang))
     kehu = getattr(request.app.state, "kehu", None)
     fields = [
         {"field": e.field, "rule": e.rule, "message": e.message(lang, label=field_label(kehu, e.field, lang))}
@@ -123,6 +140,8 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     lang = language_of(request)
     if exc.status_code in (403, 404):  # e.g. a plugin's guard, an unknown path: say it like core does
         code = "forbidden" if exc.status_code == 403 else "not_found"
+        if is_screen(request):
+            return screen_error(request, exc.status_code, render(code, lang))
         return error_response(exc.status_code, code, render(code, lang))
     fields = []
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
@@ -138,6 +157,8 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 def unexpected_error(request: Request, exc: Exception) -> Response:
     # The traceback goes to the log only: it may hold data or internals the caller must not see.
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    if is_screen(request):
+        return screen_error(request, 500, render("error", language_of(request)))
     return error_response(500, "error", render("error", language_of(request)))
 
 
