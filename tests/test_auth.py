@@ -114,6 +114,19 @@ def test_a_signed_out_page_request_comes_back_after_sign_in(kehu_app, client):
     assert "My account" in client.get(signed.headers["location"]).text
 
 
+def test_the_form_keeps_next_through_a_failed_attempt(kehu_app, client):
+    make_user(kehu_app, "wang")
+    form = client.get("/signin", params={"next": "/account"}).text
+    assert 'name="next" value="/account"' in form
+    csrf = csrf_token_of(client)
+    failed = client.post("/signin", data={"_csrf": csrf, "username": "wang", "password": "wrong password!",
+                                          "next": "/account"})
+    assert failed.status_code == 400 and 'name="next" value="/account"' in failed.text
+    signed = client.post("/signin", data={"_csrf": csrf, "username": "wang", "password": TEST_PASSWORD,
+                                          "next": "/account"}, follow_redirects=False)
+    assert signed.headers["location"] == "/account"
+
+
 # --- sessions ----------------------------------------------------------------------------------
 
 
@@ -322,6 +335,10 @@ def test_changing_my_password_needs_the_current_one_and_ends_my_other_sessions(k
         assert client.get("/account").status_code == 200  # this session stays
         assert laptop.get("/account", follow_redirects=False).status_code == 303  # the other one ended
     assert accounts.authenticate(kehu_app.db, "wang", "a new long secret") is not None
+    # A refused form answers on its own URL; reloading that URL (or switching the language there) lands here.
+    for path in ("/account/password", "/account/preferences", "/account/tokens"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/account"
 
 
 # --- CSRF --------------------------------------------------------------------------------------

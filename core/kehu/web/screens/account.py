@@ -57,9 +57,10 @@ def _redirect(path: str) -> Redirect:
 # --- sign-in and sign-out --------------------------------------------------------------------
 
 
-def _signin_page(request: Request, lang: str, *, username: str = "", error: str = "", status: int = 200) -> Response:
+def _signin_page(request: Request, lang: str, *, username: str = "", error: str = "", status: int = 200,
+                 next_path: str = "") -> Response:
     auth.ensure_session(request)  # the form's CSRF token lives in a (signed-out) session
-    nxt = auth.safe_next(request.query_params.get("next") or "", "")
+    nxt = auth.safe_next(next_path or request.query_params.get("next") or "", "")
     return page(request, "kehu/signin.html", status=status, lang=lang, username=username, error=error, next=nxt,
                 asked_lang=request.query_params.get("lang") if request.query_params.get("lang") in LANGUAGES else "")
 
@@ -75,13 +76,14 @@ def signin_form(request: Request, lang: LangDep) -> Response:
 def signin(request: Request, data: Form, kehu: KehuDep, lang: LangDep) -> Response:
     username = _one(data, "username").strip()
     password = _one(data, "password")
+    next_path = request.query_params.get("next") or _one(data, "next")
     user: User | None = accounts.authenticate(kehu.db, username, password) if username and password else None
     if user is None:
         auth.log.info("sign-in refused: %r", username[:64])
-        return _signin_page(request, lang, username=username, status=INVALID,
+        return _signin_page(request, lang, username=username, status=INVALID, next_path=next_path,
                             error=render("account_sign_in_failed", lang))
     auth.sign_in(request, user)
-    return _redirect(auth.safe_next(request.query_params.get("next") or _one(data, "next")))
+    return _redirect(auth.safe_next(next_path))
 
 
 @post("/signout", sync_to_thread=True, include_in_schema=False)
@@ -111,6 +113,13 @@ def _account_page(request: Request, kehu: Any, actor: Any, lang: str, *, errors:
 @get("/account", sync_to_thread=True, include_in_schema=False)
 def account(request: Request, kehu: KehuDep, actor: ActorDep, lang: LangDep) -> Response:
     return _account_page(request, kehu, actor, lang)
+
+
+@get(["/account/password", "/account/preferences", "/account/tokens"], sync_to_thread=False, include_in_schema=False)
+def account_again() -> Redirect:
+    """These forms answer a refusal (or a new token) on their own URL; reloading it, or the language
+    switch on that page, comes back to the account page rather than to a 405."""
+    return _redirect("/account")
 
 
 @post("/account/password", sync_to_thread=True, include_in_schema=False)
@@ -184,5 +193,5 @@ def token_revoke(request: Request, token_id: FromPath[int], kehu: KehuDep, actor
 # One router, not bare handlers: Litestar registers a route's handlers again whenever another
 # handler joins the same path (GET and POST /signin) or another app mounts them (the tests), and a
 # sync handler registered twice is wrapped for a thread twice — it then answers a coroutine.
-HANDLERS.append(Router(path="/", route_handlers=[signin_form, signin, signout, account, account_password,
+HANDLERS.append(Router(path="/", route_handlers=[signin_form, signin, signout, account, account_again, account_password,
                                                  account_preferences, account_language, token_create, token_revoke]))
