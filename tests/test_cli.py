@@ -381,9 +381,9 @@ def test_serve_prints_where_and_runs_uvicorn(kehu, settings, monkeypatch):
     assert isinstance(web_app, Litestar) and options == {"host": "127.0.0.1", "port": 8123}
     for expected in ("http://127.0.0.1:8123/signin", "http://127.0.0.1:8123/api/customers",
                      "http://127.0.0.1:8123/schema/swagger", str(settings.data_dir), "Created 3 demo customers",
-                     "username  demo", "no permissions plugin: every user sees and changes every customer"):
+                     "Demo user: demo", "no permissions plugin: every user sees and changes every customer"):
         assert expected in result.output
-    password = re.search(r"password  (\S+)", result.output).group(1)
+    password = re.search(r"password: (\S+)", result.output).group(1)
     app = Kehu(settings)
     try:
         assert accounts.authenticate(app.db, "demo", password) is not None

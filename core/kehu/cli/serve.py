@@ -178,10 +178,10 @@ def sign_in_lines(password: str | None, base: str) -> list[str]:
     if password is None:
         return ["  登录 Sign in:        kehu users add 用户名 --name 显示名   (then 然后 kehu users token 用户名 --name 用途)"]
     return [
-        f"  演示账户 Demo account: 用户名 username  demo   密码 password  {password}",
-        "                      （每次 serve --demo 启动都会生成新密码 / a new password at every serve --demo）",
-        "  接口令牌 API token:  登录后在“我的账户”创建，或 / create one under My account, or:",
-        f"    kehu users token demo --name 试用   →   curl -H 'Authorization: Bearer kehu_…' {base}/api/customers",
+        f"  演示账户 Demo user: demo   密码 password: {password}",
+        "                      （每次 serve --demo 都换新密码 / a new password at every serve --demo）",
+        "  接口令牌 API token:  在“我的账户”创建，或 / under My account, or: kehu users token demo --name 试用",
+        f"                      curl -H 'Authorization: Bearer kehu_…' {base}/api/customers",
     ]
 
 
