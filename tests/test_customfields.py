@@ -3,7 +3,7 @@
 import pytest
 
 from kehu import customfields, records
-from kehu.errors import ValidationFailed
+from kehu.errors import NotFound, ValidationFailed
 from kehu.testing import customer_payload
 
 
@@ -112,3 +112,88 @@ def test_short_reserved_keys_are_refused_too(kehu_app, key):
 ])
 def test_odd_shapes_are_field_errors(kehu_app, data, field_):
     assert field_ in refused(kehu_app, **data)
+
+
+# --- editing a field (the admin screen's edit form) --------------------------------------------
+
+
+def grade_field(app):
+    return customfields.add_field(app, app.system_actor, field(
+        key="card_grade", type="enum", choices=["gold:金卡:Gold", "silver:银卡:Silver"]))
+
+
+def edited(**overrides):
+    data = field(key="ignored", type="text", label_zh="会员卡等级", label_en="Card grade",
+                 choices=[{"value": "gold", "zh": "金卡", "en": "Gold card"},
+                          {"value": "silver", "zh": "银卡", "en": "Silver"},
+                          {"value": "platinum", "zh": "白金卡", "en": "Platinum"}],
+                 required_for=["enterprise"], listed=True)
+    data.update(overrides)
+    return data
+
+
+def test_an_edit_changes_labels_options_and_rules_but_not_key_or_type(kehu_app):
+    app = kehu_app
+    grade_field(app)
+    f = customfields.update_field(app, app.system_actor, "card_grade", edited())
+    assert (f.key, str(f.type), f.label_zh, f.label_en) == ("card_grade", "enum", "会员卡等级", "Card grade")
+    assert [(c.value, c.en) for c in f.choices] == [
+        ("gold", "Gold card"), ("silver", "Silver"), ("platinum", "Platinum")]
+    assert f.required_for == {"enterprise"} and f.listed
+    assert app.fields["card_grade"] is f
+    # The new rules apply at once: an enterprise without the field is refused.
+    with pytest.raises(ValidationFailed) as info:
+        records.create_customer(app, app.system_actor, customer_payload())
+    assert {e.field: e.rule for e in info.value.errors} == {"card_grade": "required"}
+    assert records.create_customer(app, app.system_actor, customer_payload(card_grade="platinum")).custom == {
+        "card_grade": "platinum"}
+
+
+def test_an_edit_cannot_remove_an_option(kehu_app):
+    grade_field(kehu_app)
+    with pytest.raises(ValidationFailed) as info:
+        customfields.update_field(kehu_app, kehu_app.system_actor, "card_grade",
+                                  edited(choices=["gold:金卡:Gold"]))
+    assert [(e.field, e.rule, e.params) for e in info.value.errors] == [
+        ("choices", "choice_removed", {"value": "silver"})]
+    assert [c.value for c in kehu_app.fields["card_grade"].choices] == ["gold", "silver"]
+
+
+def test_an_edit_is_checked_like_an_addition(kehu_app):
+    grade_field(kehu_app)
+    with pytest.raises(ValidationFailed) as info:
+        customfields.update_field(kehu_app, kehu_app.system_actor, "card_grade",
+                                  edited(label_zh="", validators=["mobile"], max_length="0"))
+    assert {e.field: e.rule for e in info.value.errors} == {
+        "label_zh": "required", "validators": "validator_needs_text", "max_length": "max_length_range"}
+
+
+def test_a_subcategory_must_be_under_the_fields_category(kehu_app):
+    app = kehu_app
+    customfields.add_subcategory(app, app.system_actor,
+                                 {"key": "vip", "parent": "business", "label_zh": "贵宾", "label_en": "VIP"})
+    assert refused(app, category="basic", subcategory="vip") == {"subcategory": "subcategory_parent"}
+    assert customfields.add_field(app, app.system_actor, field(subcategory="vip")).subcategory == "vip"
+
+
+def test_core_plugin_and_retired_fields_cannot_be_edited(kehu_app):
+    app = kehu_app
+    for key in ("name", "grade", "no_such_field"):
+        with pytest.raises(NotFound):
+            customfields.update_field(app, app.system_actor, key, edited())
+    grade_field(app)
+    customfields.retire_field(app, app.system_actor, "card_grade")
+    with pytest.raises(NotFound):
+        customfields.update_field(app, app.system_actor, "card_grade", edited())
+
+
+def test_an_edit_in_one_process_is_served_by_the_others(make_kehu):
+    """Another server process sees an edited label or option at its next request (A7)."""
+    serving, admin_side = make_kehu(), make_kehu()
+    grade_field(admin_side)
+    serving.refresh_definitions()
+    customfields.update_field(admin_side, admin_side.system_actor, "card_grade", edited())
+    assert serving.fields["card_grade"].label_en == "Loyalty card"
+    serving.refresh_definitions()
+    assert serving.fields["card_grade"].label_en == "Card grade"
+    assert serving.fields["card_grade"].choice("platinum") is not None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pluggy
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kehu import migrate
 from kehu.actors import Actor, ensure_system_user
@@ -90,17 +90,21 @@ class Kehu:
 
     # --- definitions -------------------------------------------------------------------------
 
-    def _definitions_stamp(self) -> tuple[int, int, int]:
-        """Changes whenever an admin adds or retires a custom field or adds a subcategory."""
+    def _definitions_stamp(self) -> int:
+        """Changes whenever an admin adds, edits or retires a custom field or adds a subcategory.
+
+        Both tables are small (an installation has tens of rows), so their whole content is
+        compared: an edited label or option list is seen as surely as an added field.
+        """
         with self.db.read() as session:
-            fields, retired = session.execute(
-                select(func.count(), func.count().filter(CustomField.retired))
-            ).one()
-            subcategories = session.scalar(select(func.count()).select_from(CustomSubcategory))
-        return fields, retired, subcategories
+            fields = session.execute(select(CustomField.__table__).order_by(CustomField.key)).all()
+            subcategories = session.execute(
+                select(CustomSubcategory.__table__).order_by(CustomSubcategory.key)
+            ).all()
+        return hash(repr((fields, subcategories)))
 
     def refresh_definitions(self) -> None:
-        """Reload definitions if another process changed them (one small query; per request)."""
+        """Reload definitions if another process changed them (two small queries; per request)."""
         if self._definitions_stamp() != self._stamp:
             self.reload_definitions()
 

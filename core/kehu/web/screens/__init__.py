@@ -9,3 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 HANDLERS: list[Any] = []
+
+# Each module appends its handlers to HANDLERS on import.
+from kehu.web.screens import admin_departments, admin_fields, admin_plugins, admin_users  # noqa: E402,F401
