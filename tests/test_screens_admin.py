@@ -291,8 +291,8 @@ def test_with_a_permissions_plugin_only_admins_see_and_use_the_screens(make_kehu
             assert page.status_code == 403, url
             assert "您无权执行此操作" in text(page.text) and "<html" in page.text  # a page, not JSON
             assert admin.get(url).status_code == 200, url
-        assert "/admin/users" not in clerk.get("/customers").text  # not in the clerk's menu
-        assert "/admin/users" in admin.get("/customers").text
+        assert "/admin/users" not in clerk.get("/account").text  # not in the clerk's menu
+        assert "/admin/users" in admin.get("/account").text
         assert "单团队模式" not in text(admin.get("/admin/users").text)
         for url, data in [("/admin/departments/new", {"name": "销售部"}),
                           ("/admin/users/new", {"username": "li.na", "display_name": "李娜"}),
