@@ -16,7 +16,7 @@ from __future__ import annotations
 from importlib import metadata
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -60,7 +60,9 @@ def create_web_app(kehu: Kehu, *, debug: bool = False) -> Litestar:
             api.CustomerController,
             export.ExportController,
             *definitions.HANDLERS,
-            *screens.HANDLERS,
+            # Through a router, which each app copies: a bare handler object belongs to the first
+            # app that mounts it, and tests build many apps in one process.
+            Router(path="/", route_handlers=screens.HANDLERS, include_in_schema=False),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
             *plugin_routes(kehu),
         ],
