@@ -11,4 +11,5 @@ from typing import Any
 HANDLERS: list[Any] = []
 
 # Each module appends its handlers to HANDLERS on import.
+from kehu.web.screens import customer_contacts, customer_delete, customer_detail, customer_forms, customers  # noqa: E402,F401,I001
 from kehu.web.screens import admin_departments, admin_fields, admin_plugins, admin_users  # noqa: E402,F401
