@@ -170,7 +170,7 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
     Takes the Database rather than a session: argon2 is slow on purpose, so the hash is checked
     between a read and a short write, never while a write transaction (on SQLite: the database's
     write lock) is held.  A wrong password counts towards the account's lockout; the count is
-    one atomic UPDATE, so parallel guesses cannot slip past it.
+    one atomic UPDATE made before the check, so parallel guesses cannot slip past it.
     """
     now = now or utc_now()
     name = (username or "").strip().lower()
@@ -180,15 +180,19 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
     if user is None or not user.password_hash or len(password) > MAX_PASSWORD:
         _verify(_dummy_hash(), password[:MAX_PASSWORD])  # the same work as for a real account
         return None
+    # The attempt is counted before the slow check, atomically: a burst of parallel guesses gets
+    # at most MAX_FAILURES checks between two lockouts, whichever of them holds the right password.
+    with db.write() as session:
+        attempt = session.scalar(
+            update(User).where(User.id == user.id, (User.locked_until.is_(None)) | (User.locked_until <= now))
+            .values(failed_sign_ins=User.failed_sign_ins + 1).returning(User.failed_sign_ins))
+    if attempt is None or attempt > MAX_FAILURES:
+        _verify(_dummy_hash(), password)  # locked: even the right password waits, after the same work
+        return None
     matches = _verify(user.password_hash, password)
-    if user.locked_until is not None and user.locked_until > now:
-        return None  # locked: even the right password waits (and is not counted)
     with db.write() as session:
         if not matches:
-            failures = session.scalar(
-                update(User).where(User.id == user.id)
-                .values(failed_sign_ins=User.failed_sign_ins + 1).returning(User.failed_sign_ins))
-            if failures is not None and failures >= MAX_FAILURES:
+            if attempt >= MAX_FAILURES:
                 session.execute(update(User).where(User.id == user.id).values(
                     failed_sign_ins=0, locked_until=now + timedelta(minutes=LOCK_MINUTES)))
             return None

@@ -49,7 +49,6 @@ from kehu.actors import Actor
 from kehu.errors import FieldError
 from kehu.models import ChangeLog, Contact, Customer, utcnow
 from kehu.records import Saved
-from kehu.values import clean_contacts
 
 
 @dataclass
@@ -95,7 +94,7 @@ def _check(app, session: Session, actor: Actor, rows: Sequence[Mapping[str, Any]
     checked: list[_Row] = []
     for index, raw in enumerate(rows):
         data = dict(raw)
-        contacts, contact_errors = clean_contacts(data.pop("contacts", None) or [])
+        contacts, contact_errors = records.new_contacts(access, data.pop("contacts", None))
         values, errors = records.clean_input(app, access, data, {})
         checked.append(_Row(index, values, contacts, errors, contact_errors))
     found = records.lookup_references(session, [row.values for row in checked])

@@ -32,6 +32,7 @@ from kehu.values import clean_contacts, clean_fields, contact_rules, is_empty, m
 CODE_PREFIX = "CUS"
 COMPLETION_WINDOW = timedelta(hours=24)  # SPEC A8
 UNIQUE_FIELDS = ("credit_code", "id_number")
+CONTACT_KEYS = {f.key for f in CONTACT_FIELDS}
 # Fields with a default on create that can never be emptied afterwards (NOT NULL columns).
 NOT_EMPTIABLE = ("status", "confidentiality")
 
@@ -174,6 +175,21 @@ def clean_input(app, access: Mapping[str, Access], data: Mapping[str, Any],
         if not any(x.field == e.field for x in errors):
             errors.append(e)
     return values, errors
+
+
+def contact_forbidden(access: Mapping[str, Access], data: Mapping[str, Any], prefix: str) -> list[FieldError]:
+    """Contact fields the actor may not write (masked, read-only, hidden) are refused, never written."""
+    return [FieldError(prefix + k, "field_forbidden") for k in data
+            if k in CONTACT_KEYS and access.get(f"contacts.{k}", Access.WRITE) != Access.WRITE]
+
+
+def new_contacts(access: Mapping[str, Access], raw: Any) -> tuple[list[dict[str, Any]], list[FieldError]]:
+    """A new customer's contacts, cleaned, with any field the actor may not write refused."""
+    contacts, errors = clean_contacts(raw or [])
+    for i, contact in enumerate(raw if isinstance(raw, list) else []):
+        if isinstance(contact, Mapping):
+            errors = contact_forbidden(access, contact, f"contacts[{i}].") + errors
+    return contacts, errors
 
 
 def lookup_references(session: Session, rows: list[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
@@ -325,7 +341,7 @@ def create_customer(app, actor: Actor, data: Mapping[str, Any], *, reason: str |
 
 def create_in(app, session: Session, actor: Actor, data: Mapping[str, Any], *, reason: str | None = None) -> Customer:
     data = dict(data)
-    contacts, errors = clean_contacts(data.pop("contacts", None) or [])
+    contacts, errors = new_contacts(app.field_access(actor), data.pop("contacts", None))
     values, refs, errs = _check(app, session, actor, data, None, {})
     errors = errs + errors
     if errors:
@@ -423,6 +439,7 @@ def add_contact(app, actor: Actor, code: str, data: Mapping[str, Any], *, versio
         # and it becomes primary only when asked to.
         prefix = f"contacts[{len(customer.contacts)}]."
         new, errors = clean_fields(CONTACT_FIELDS, {k: v for k, v in data.items() if k != "id"}, prefix)
+        errors = contact_forbidden(app.field_access(actor), data, prefix) + errors
         if is_empty(new.get("name")) and not any(e.field == prefix + "name" for e in errors):
             errors.append(FieldError(prefix + "name", "required"))
         if errors:
@@ -447,6 +464,7 @@ def update_contact(app, actor: Actor, code: str, contact_id: int, data: Mapping[
         contact = _contact_of(customer, contact_id)
         prefix = f"contacts[{customer.contacts.index(contact)}]."  # errors name the contact's position
         values, errors = clean_fields(CONTACT_FIELDS, data, prefix)
+        errors = contact_forbidden(app.field_access(actor), data, prefix) + errors
         if "name" in values and is_empty(values["name"]):
             errors.append(FieldError(prefix + "name", "required"))
         if errors:
@@ -558,4 +576,5 @@ def _stale(session: Session, customer: Customer, given: int) -> StaleVersion:
     by = last.actor.display_name if last and last.actor else "?"
     at = local(last.at).strftime("%Y-%m-%d %H:%M") if last else "?"
     current = session.scalar(select(Customer.version).where(Customer.id == customer.id))
-    return StaleVersion(by=by, at=at, current=current, given=given)
+    # `at_utc` lets a screen say the time in its reader's own zone.
+    return StaleVersion(by=by, at=at, current=current, given=given, at_utc=last.at.isoformat() if last else None)

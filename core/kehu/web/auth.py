@@ -69,6 +69,9 @@ MESSAGES = {
     "auth_token_invalid": N_("The API token is unknown, revoked or expired"),
     "auth_csrf": N_("This form has expired or did not come from kehu. Reload the page and try again"),
     "auth_signin_expired": N_("The sign-in form had expired. Please sign in again"),
+    "auth_session_ended": N_("Your session has ended. Please sign in again"),
+    "auth_session_ended_unsaved": N_("Your session had ended, so what you just submitted was not saved. "
+                                     "Please sign in again and repeat it"),
 }
 register_messages(MESSAGES)
 
@@ -330,6 +333,11 @@ class AuthMiddleware(ASGIMiddleware):
         stale_cookie = raw is not None and loaded is None
 
         if scope["user"] is None and not is_public(path):
+            if stale_cookie and not is_api(path):
+                # The session ran out (idle or too old): say so on the sign-in page, in a fresh
+                # signed-out session, rather than sending the person back without a word.
+                await anyio.to_thread.run_sync(_session_ended, request, scope["method"] != "GET")
+                return await respond(_signed_out(request, path))
             return await respond(_signed_out(request, path), clear_cookie=stale_cookie)
 
         if scope["method"] in UNSAFE and not path.startswith(PUBLIC[1]):
@@ -360,6 +368,13 @@ def _signed_out(request: Request, path: str) -> Response:
         return _json_error(request, 401, "auth_required", {"WWW-Authenticate": 'Bearer realm="kehu"'})
     target = path + ("?" + request.url.query if request.url.query else "")
     return Redirect(signin_url(target if request.method == "GET" else None), status_code=303)
+
+
+def _session_ended(request: Request, was_posting: bool) -> None:
+    from kehu.web.deps import language_of
+
+    rule = "auth_session_ended_unsaved" if was_posting else "auth_session_ended"
+    _start(request, None, [["error", render(rule, language_of(request))]])
 
 
 def _restart_signin(request: Request) -> None:

@@ -116,7 +116,7 @@ def screen_error(request: Request, status: int, message: str) -> Response:
     from kehu.web.screens.render import page  # the screens import this module
 
     lang = language_of(request)
-    titles = {403: N_("Not allowed"), 404: N_("Not found"), 409: N_("Changed by somebody else")}
+    titles = {403: N_("Not allowed"), 404: N_("Not found"), 405: N_("Not a page"), 409: N_("Changed by somebody else")}
     return page(request, "kehu/error.html", status=status, lang=lang,
                 title=gettext(lang, titles.get(status, N_("Something went wrong"))), message=message)
 
@@ -138,6 +138,11 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= 500:
         return unexpected_error(request, exc)
     lang = language_of(request)
+    if is_screen(request) and exc.status_code == 405:  # a POST-only address opened as a page
+        return screen_error(request, 405, gettext(lang, "This address only takes a submitted form. Go back and "
+                                                        "use the buttons on the page."))
+    if is_screen(request) and exc.status_code not in (403, 404):
+        return screen_error(request, exc.status_code, render("bad_request", lang, detail=exc.detail))
     if exc.status_code in (403, 404):  # e.g. a plugin's guard, an unknown path: say it like core does
         code = "forbidden" if exc.status_code == 403 else "not_found"
         if is_screen(request):

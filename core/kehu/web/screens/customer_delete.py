@@ -12,7 +12,7 @@ from kehu.i18n import gettext
 from kehu.web.auth import flash
 from kehu.web.deps import ActorDep, KehuDep, LangDep
 from kehu.web.screens import HANDLERS
-from kehu.web.screens.customer_forms import _version
+from kehu.web.screens.forms import text_of, whole_number
 from kehu.web.screens.render import off_loop, page
 
 Code = FromPath[str]
@@ -37,9 +37,9 @@ async def delete_customer(request: Request, code: Code, kehu: KehuDep, actor: Ac
 
 
 def _delete(request, kehu, actor, lang, code, form) -> Response:
-    reason = (form.get("reason") or "").strip() or None
+    reason = text_of(form, "reason") or None
     try:
-        records.delete_customer(kehu, actor, code, version=_version(form.get("version", "")), reason=reason)
+        records.delete_customer(kehu, actor, code, version=whole_number(text_of(form, "version")) or 0, reason=reason)
     except StaleVersion as exc:
         flash(request, "error", exc.message(lang))
         return Redirect(f"/customers/{code}", status_code=303)
@@ -55,7 +55,7 @@ async def restore_customer(request: Request, code: Code, kehu: KehuDep, actor: A
 
 
 def _restore(request, kehu, actor, lang, code, form) -> Response:
-    records.restore_customer(kehu, actor, code, reason=(form.get("reason") or "").strip() or None)
+    records.restore_customer(kehu, actor, code, reason=text_of(form, "reason") or None)
     flash(request, "success", gettext(lang, "Customer {code} was restored.").format(code=code))
     return Redirect(f"/customers/{code}", status_code=303)
 

@@ -79,7 +79,7 @@ def customer_detail(request: Request, code: Code, kehu: KehuDep, actor: ActorDep
     with kehu.db.read() as session:
         customer = records.load_customer(kehu, session, actor, code)
         view = customer_views(kehu, session, actor, [customer])[0]
-        names = people(session)
+        names = people(session, lang)
         may_update = kehu.allowed(actor, "update", "customer", customer)
         may_delete = kehu.allowed(actor, "delete", "customer", customer)
         sections = [s for batch in kehu.hook.customer_sections(

@@ -8,6 +8,7 @@ only translate between form fields and service calls.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -29,8 +30,8 @@ from kehu.web.screens import HANDLERS
 from kehu.web.screens.customer_detail import timeline
 from kehu.web.screens.display import people
 from kehu.web.screens.forms import (build_widgets, form_value, group_widgets, offered_options, posted_value,
-                                    service_value)
-from kehu.web.screens.render import off_loop, page
+                                    service_value, text_of, whole_number)
+from kehu.web.screens.render import format_time, off_loop, page
 
 Code = FromPath[str]
 NEW_CONTACT_ROWS = 2
@@ -77,7 +78,7 @@ def _contact_rows(kehu, actor, lang, rows: list[dict[str, Any]], errors: dict[st
 def _new_form(request, kehu, actor, lang, values, contacts, errors=None, summary=None, status=200):
     errors = errors or {}
     with kehu.db.read() as session:
-        names = people(session)
+        names = people(session, lang)
         offered = _offered(kehu, session, actor, lang)
     widgets = build_widgets(kehu.fields, kehu.field_access(actor), values, lang=lang, people=names,
                             customer_type=_customer_type(values), offered=offered)
@@ -117,7 +118,7 @@ def _create(request, kehu, actor, lang, form) -> Response:
     data = {k: service_value(kehu.fields[k], v) for k, v in shown.items() if service_value(kehu.fields[k], v) is not None}
     data["contacts"] = [{f.key: service_value(f, rows[i][f.key]) for f in CONTACT_FIELDS
                          if service_value(f, rows[i][f.key]) is not None} for i in sent]
-    reason = (form.get("reason") or "").strip() or None
+    reason = text_of(form, "reason") or None
     try:
         customer = records.create_customer(kehu, actor, data, reason=reason)
     except ValidationFailed as exc:
@@ -147,10 +148,10 @@ def _stored(kehu, actor, code: str) -> dict[str, Any]:
 
 
 def _edit_form(request, kehu, actor, lang, code, values, version, loaded_at, errors=None, summary=None,
-               changes=None, reason="", status=200):
+               changes=None, reason="", status=200, original=None):
     errors = errors or {}
     with kehu.db.read() as session:
-        names = people(session)
+        names = people(session, lang)
         offered = _offered(kehu, session, actor, lang)
     widgets = build_widgets(kehu.fields, kehu.field_access(actor), values, lang=lang, people=names,
                             customer_type=_customer_type(values, None), offered=offered)
@@ -159,7 +160,9 @@ def _edit_form(request, kehu, actor, lang, code, values, version, loaded_at, err
     return page(request, "kehu/customers/form.html", status=status, actor=actor, lang=lang,
                 customer={"code": code, "name": values.get("name", "")},
                 groups=group_widgets(kehu.fields, widgets, lang), contact_rows=[], summary=summary or [],
-                changes=changes or [], version=version, loaded_at=loaded_at, reason=reason)
+                changes=changes or [], version=version, loaded_at=loaded_at, reason=reason,
+                original=json.dumps({w.field.key: w.value for w in widgets if w.editable}, ensure_ascii=False)
+                if original is None else json.dumps(original, ensure_ascii=False))
 
 
 @get("/customers/{code:str}/edit", include_in_schema=False)
@@ -181,51 +184,72 @@ async def save_customer(request: Request, code: Code, kehu: KehuDep, actor: Acto
 
 def _save(request, kehu, actor, lang, code, form) -> Response:
     stored = _stored(kehu, actor, code)
+    current = {f.key: form_value(f, stored.get(f.key)) for f in kehu.fields}
     access = kehu.field_access(actor)
     # Fields the form really showed: an unchecked box or an empty multi-select sends nothing, so
     # absence only means "emptied" for fields listed in `_fields`; a field the form did not show
     # (a client posting a few fields) is left as it is.
-    rendered = set(form.get("_fields", "").split(",")) if form.get("_fields") else set(form.keys())
+    rendered = set(text_of(form, "_fields").split(",")) if text_of(form, "_fields") else set(form.keys())
     editable = [f for f in kehu.fields if not f.readonly and access.get(f.key, Access.WRITE) == Access.WRITE
                 and f.key in rendered]
     shown = {f.key: posted_value(f, form, f.key) for f in editable}
-    # Only what the person changed is sent: nothing else is logged, nothing masked is written back.
-    data = {f.key: service_value(f, shown[f.key]) for f in editable
-            if shown[f.key] != form_value(f, stored.get(f.key))}
-    values = {**{f.key: form_value(f, stored.get(f.key)) for f in kehu.fields}, **shown}
-    version = form.get("version", "")
-    loaded_at = form.get("loaded_at", "")
-    reason = (form.get("reason") or "").strip()
+    # What the person changed is measured against the values the form was loaded with, never
+    # against what is stored now: a field somebody else changed meanwhile is not sent back.
+    original = _original(form, current)
+    changed = [f for f in editable if shown[f.key] != original.get(f.key, current[f.key])]
+    data = {f.key: service_value(f, shown[f.key]) for f in changed}
+    values = {**current, **shown}
+    version = text_of(form, "version")
+    loaded_at = text_of(form, "loaded_at")
+    reason = text_of(form, "reason")
     if not data:
         flash(request, "info", gettext(lang, "Nothing was changed."))
         return Redirect(f"/customers/{code}", status_code=303)
     try:
-        records.update_customer(kehu, actor, code, data, version=_version(version), reason=reason or None)
+        records.update_customer(kehu, actor, code, data, version=whole_number(version), reason=reason or None)
     except ValidationFailed as exc:
         inline, summary = _errors(kehu, exc, lang)
         return _edit_form(request, kehu, actor, lang, code, values, version, loaded_at, inline, summary,
-                          reason=reason, status=422)
+                          reason=reason, status=422, original=original)
     except StaleVersion as exc:
-        # Show who changed what since this form was opened; the person's input stays on the form.
-        return _edit_form(request, kehu, actor, lang, code, values, stored["version"], datetime.now(UTC).isoformat(),
-                          summary=[exc.message(lang)], changes=_changes_since(kehu, actor, code, loaded_at, lang),
-                          reason=reason, status=409)
+        # The form starts again from what is stored now, with this person's own changes on top;
+        # a field both of them changed is pointed out. Saving again sends only their changes.
+        mine = {f.key: shown[f.key] for f in changed}
+        both = {f.key: gettext(lang, "Changed by somebody else too: check this value before saving again.")
+                for f in changed if current[f.key] != original.get(f.key, current[f.key])}
+        zone = getattr(actor, "timezone", None) or kehu.settings.timezone
+        return _edit_form(request, kehu, actor, lang, code, {**current, **mine}, stored["version"],
+                          datetime.now(UTC).isoformat(), both, summary=[stale_message(exc, lang, zone)],
+                          changes=_changes_since(kehu, actor, code, loaded_at, lang), reason=reason,
+                          status=409, original={f.key: current[f.key] for f in editable})
     flash(request, "success", gettext(lang, "Customer {code} was saved.").format(code=code))
     return Redirect(f"/customers/{code}", status_code=303)
 
 
-def _version(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None
+def _original(form, current: dict[str, Any]) -> dict[str, Any]:
+    """The values the form was loaded with (`_original`, JSON); the stored ones when it has none."""
+    try:
+        loaded = json.loads(text_of(form, "_original"))
+    except ValueError:
+        return current
+    return loaded if isinstance(loaded, dict) else current
+
+
+def stale_message(exc: StaleVersion, lang: str, zone: str) -> str:
+    """The "changed by X at T" refusal, T in the reader's time zone."""
+    if exc.params.get("at_utc"):
+        exc.params["at"] = format_time(exc.params["at_utc"], zone)
+    return exc.message(lang)
 
 
 def _changes_since(kehu, actor, code: str, loaded_at: str, lang: str) -> list[dict[str, Any]]:
     try:
-        since = datetime.fromisoformat(loaded_at)
+        since = _aware(loaded_at)
     except ValueError:
         since = None
     zone = getattr(actor, "timezone", None) or kehu.settings.timezone
     with kehu.db.read() as session:
-        names = people(session)
+        names = people(session, lang)
     entries = timeline(kehu, actor, code, lang, names, zone)
     return [e for e in entries if since is None or _aware(e["at"]) > since][:20]
 

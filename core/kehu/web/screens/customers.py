@@ -24,11 +24,12 @@ from kehu.web.deps import ActorDep, KehuDep, LangDep
 from kehu.web.errors import field_label
 from kehu.web.screens import HANDLERS
 from kehu.web.screens.display import people, shown
-from kehu.web.screens.forms import offered_options
+from kehu.web.screens.forms import offered_options, whole_number
 from kehu.web.screens.render import page
 
 T = FieldType
-OPTIONS = {"sort", "page", "per", "cols", "include_hidden", "deleted", "lang"}
+# Not conditions: how the list is shown (and a CSRF token a browser may drag along; never a filter).
+OPTIONS = {"sort", "page", "per", "cols", "include_hidden", "deleted", "lang", "_csrf"}
 PAGE_SIZES = (25, 50, 100)
 RANGE_TYPES = (T.DATE, T.DATETIME, T.DECIMAL, T.INTEGER)
 CHOICE_TYPES = (T.ENUM, T.MULTI_ENUM)
@@ -146,8 +147,8 @@ def customer_list(request: Request, kehu: KehuDep, actor: ActorDep, lang: LangDe
         return Redirect(url_with(items), status_code=303)  # a clean, shareable address
     given = conditions_of(items)
     options = dict(items)
-    per = int(options["per"]) if options.get("per", "").isdigit() and int(options["per"]) in PAGE_SIZES else 25
-    page_no = max(1, int(options["page"])) if options.get("page", "").isdigit() else 1
+    per = whole_number(options.get("per", "")) if whole_number(options.get("per", "")) in PAGE_SIZES else 25
+    page_no = max(1, whole_number(options.get("page", "")) or 1)
     sort = options.get("sort", "-id")
     chosen = [k for value in request.query_params.getall("cols", []) for k in value.split(",") if k]
     include_hidden = options.get("include_hidden") in ("1", "true", "on")
@@ -158,7 +159,7 @@ def customer_list(request: Request, kehu: KehuDep, actor: ActorDep, lang: LangDe
     total = 0
     conditions = []
     with kehu.db.read() as session:
-        names = people(session)
+        names = people(session, lang)
         offered = offered_options(kehu, session, actor, [k for k, fd in kehu.filters.items() if fd.value_type == T.LIST],
                                   lang)
         try:
@@ -173,6 +174,8 @@ def customer_list(request: Request, kehu: KehuDep, actor: ActorDep, lang: LangDe
     table = [{"code": row["code"], "name": row.get("name") or "", "deleted": row["deleted"],
               "cells": [shown(f, row.get(f.key), lang, names, zone) for f in columns]} for row in rows]
     pages = max(1, -(-total // per))
+    if page_no > pages and not errors:
+        return Redirect(url_with(items, page=pages), status_code=303)  # past the end: the last page
     active = [{"text": condition_text(kehu, c, lang), "remove": url_with(items, drop=_keys_of(c, items))}
               for c in conditions]
     return page(

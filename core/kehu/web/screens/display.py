@@ -16,14 +16,16 @@ from kehu.web.screens.render import format_date, format_time
 T = FieldType
 
 
-def people(session: Session) -> dict[str, dict[str, str]]:
-    """Active users (username → display name) and departments (name → name), for selects and labels."""
+def people(session: Session, lang: str = "zh") -> dict[str, dict[str, str]]:
+    """Active users (username → "display name (username)") and departments (name → name), for
+    selects and labels; brackets full-width in Chinese, plain in English."""
     users = session.execute(
         select(User.username, User.display_name).where(User.is_active, User.username != "system")
         .order_by(User.display_name)
     )
     departments = session.scalars(select(Department.name).order_by(Department.name))
-    return {"users": {u: f"{d}（{u}）" for u, d in users}, "departments": {d: d for d in departments}}
+    shape = "{} ({})" if lang == "en" else "{}（{}）"
+    return {"users": {u: shape.format(d, u) for u, d in users}, "departments": {d: d for d in departments}}
 
 
 def shown(f: FieldDef, value: Any, lang: str, names: Mapping[str, Mapping[str, str]], zone: str) -> Any:

@@ -101,21 +101,33 @@ def form_value(f: FieldDef, value: Any) -> Any:
         return "、".join(str(v) for v in value)
     if f.type == T.BOOLEAN:
         return "true" if value else "false"
-    if f.type == T.DATETIME:
-        return str(value)[:16].replace("T", " ")
+    if f.type == T.DATETIME:  # as a datetime-local input holds it, so an untouched value compares equal
+        return str(value)[:16].replace(" ", "T")
     return str(value)
+
+
+def text_of(form: Any, name: str) -> str:
+    """A posted text value, stripped; "" when missing or not text (an uploaded file in its place)."""
+    raw = form.get(name, "")
+    return raw.strip() if isinstance(raw, str) else ""
+
+
+def whole_number(raw: Any) -> int | None:
+    """A small non-negative integer from a form or query value, else None ('²', '1e3', 10**20 are not)."""
+    return int(raw) if isinstance(raw, str) and re.fullmatch(r"[0-9]{1,9}", raw.strip()) else None
 
 
 def posted_value(f: FieldDef, form: Any, name: str) -> Any:
     """What the person typed for `f`, as the form shows it again (lists for multi-selects)."""
     if f.type == T.MULTI_ENUM:
-        return [v for v in form.getall(name, []) if v]
+        return [v for v in form.getall(name, []) if isinstance(v, str) and v]
     if f.type == T.LIST:
         # A widget may send several inputs under one name (ticked options + typed ones): one list.
         parts = [p.strip() for v in form.getall(name, []) if isinstance(v, str) for p in LIST_SEPARATORS.split(v)]
         return "、".join(dict.fromkeys(p for p in parts if p))
-    raw = form.get(name, "")
-    return raw.strip() if isinstance(raw, str) else ""
+    if f.type == T.DATETIME:
+        return text_of(form, name).replace(" ", "T")
+    return text_of(form, name)
 
 
 def service_value(f: FieldDef, shown: Any) -> Any:
