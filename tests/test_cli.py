@@ -17,12 +17,14 @@ from sqlalchemy.engine import make_url
 from kehu import accounts
 from kehu import cli as kehu_cli
 from kehu import migrate
+from kehu.actors import Actor
 from kehu.app import Kehu
 from kehu.config import Settings
 from kehu.db import Database
 from kehu.models import Customer
 
 TAGS_INSTALLED = any(ep.name == "tags" for ep in metadata.entry_points(group="kehu"))
+PERMISSIONS_INSTALLED = any(ep.name == "permissions" for ep in metadata.entry_points(group="kehu"))
 needs_tags = pytest.mark.skipif(not TAGS_INSTALLED, reason="kehu-tags is not installed")
 
 
@@ -381,12 +383,18 @@ def test_serve_prints_where_and_runs_uvicorn(kehu, settings, monkeypatch):
     assert isinstance(web_app, Litestar) and options == {"host": "127.0.0.1", "port": 8123}
     for expected in ("http://127.0.0.1:8123/signin", "http://127.0.0.1:8123/api/customers",
                      "http://127.0.0.1:8123/schema/swagger", str(settings.data_dir), "Created 3 demo customers",
-                     "Demo user: demo", "no permissions plugin: every user sees and changes every customer"):
+                     "Demo user: demo"):
         assert expected in result.output
+    # serve --demo enables every installed plugin: single-team mode only without a permissions plugin
+    single_team = "no permissions plugin: every user sees and changes every customer"
+    assert (single_team in result.output) == (not PERMISSIONS_INSTALLED)
     password = re.search(r"password: (\S+)", result.output).group(1)
     app = Kehu(settings)
     try:
-        assert accounts.authenticate(app.db, "demo", password) is not None
+        user = accounts.authenticate(app.db, "demo", password)
+        assert user is not None
+        demo = Actor.of(user)
+        assert app.allowed(demo, "read") and app.allowed(demo, "configure", "field")  # demo is a data admin
     finally:
         app.close()
     assert count_customers(settings) == 3

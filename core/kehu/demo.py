@@ -523,6 +523,8 @@ def generate(app, count: int, *, seed: int = 0, progress: Callable[[int], None] 
     and transaction.
     """
     ensure_organisation(app)
+    # A permissions plugin gives the demo people the rights of their roles (admin writes below).
+    app.hook.demo_users_ready(app=app, roles={u.username: u.role for u in DEMO_USERS})
     owners, departments, admin = _owners(app)
     gen = _Generator(seed, owners, _used(app), with_tags="tags" in app.fields)
     created = 0
@@ -555,20 +557,25 @@ def demo_account(app, *, create: bool) -> str | None:
     `kehu serve --demo` calls it at every start and prints the password, so a newcomer can sign
     in; the account is created only on a database the demo has just filled (`create`), never
     added to one with real data.  Until a permissions plugin is enabled every signed-in user may
-    do everything, `demo` included.
+    do everything, `demo` included; with one, a new `demo` account is an "admin" for the
+    `demo_users_ready` hook (kehu-permissions makes it a data admin).
     """
     import secrets
 
     from kehu import accounts
 
     password = secrets.token_urlsafe(9)  # 12 characters
+    created = False
     with app.db.write() as session:
         user = session.scalar(select(User).where(User.username == DEMO_ACCOUNT))
         if user is None:
             if not create:
                 return None
             user = accounts.create_user(session, DEMO_ACCOUNT, "演示用户", password=password)
+            created = True
         else:
             user.is_active = True
             accounts.set_password(session, user, password)
+    if created:  # the newcomer sees everything, as the data admin does
+        app.hook.demo_users_ready(app=app, roles={DEMO_ACCOUNT: "admin"})
     return password

@@ -167,3 +167,17 @@ def register_routes(app):
 @hookspec
 def register_commands(app):
     """Return a list of `click.Command` to add to the `kehu` command line."""
+
+
+# --- Demo data ----------------------------------------------------------------------------
+
+
+@hookspec
+def demo_users_ready(app, roles):
+    """React to the demo's users being in place: give them the rights their roles stand for; return None.
+
+    `roles` maps usernames to the words of SPEC G1 the demo data gives them: "admin" (the data
+    admin, and the account `demo`), "head", "sales", "support", "marketing", "finance".  Called by
+    `kehu.demo` (`kehu serve --demo`, `kehu demo`) before it writes customers as `admin`, so that a
+    permissions plugin can map the words to its roles.  Never called on a real installation.
+    """
