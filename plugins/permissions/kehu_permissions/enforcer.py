@@ -250,16 +250,17 @@ def load_snapshot(session: Session, version: int, department_rows: tuple[tuple[i
     roles = {r.key: RoleRow(r.id, r.key, r.label_zh, r.label_en, r.description, r.seeded)
              for r in session.scalars(select(Role))}
     by_id = {r.id: r.key for r in roles.values()}
+    # Rows of a role created after the roles were read (READ COMMITTED) wait for the next stamp.
     policies: dict[str, list[PolicyRow]] = {}
-    for p in session.scalars(select(Policy).order_by(Policy.id)):
+    for p in session.scalars(select(Policy).where(Policy.role_id.in_(by_id)).order_by(Policy.id)):
         key = by_id[p.role_id]
         policies.setdefault(key, []).append(PolicyRow(p.id, key, p.resource, p.action, p.effect, p.scope, p.max_level))
     rules: dict[str, dict[str, Access]] = {}
-    for rule in session.scalars(select(FieldRule)):
+    for rule in session.scalars(select(FieldRule).where(FieldRule.role_id.in_(by_id))):
         rules.setdefault(by_id[rule.role_id], {})[rule.field] = Access(rule.access)
     user_roles: dict[int, set[str]] = {}
     department_roles: dict[int, set[str]] = {}
-    for a in session.scalars(select(Assignment)):
+    for a in session.scalars(select(Assignment).where(Assignment.role_id.in_(by_id))):
         if a.user_id is not None:
             user_roles.setdefault(a.user_id, set()).add(by_id[a.role_id])
         else:

@@ -51,6 +51,9 @@ def test_masking_on_the_api_and_the_export(web, org):
     assert org.names(r[0] for r in rows[1:]) == {"own1", "person", "shanghai", "north", "public"}
     full = get(web, org, "sales1", f"/api/customers/{org.codes['person']}").json()
     assert full["id_number"] == ID_NUMBER
+    service.set_field_rules(org.app, org.app.system_actor, "marketing", {"*": "read", "id_number": "masked"})
+    person = get(web, org, "mkt1", f"/api/customers/{org.codes['person']}").json()
+    assert person["id_number"] == "110***********002X"
 
 
 def test_refusals(web, org):
