@@ -18,7 +18,7 @@ start and stay editable; `kehu permissions assign <user> data_admin` makes the f
 Layout: `vocabulary` (resources, actions, scopes, levels, messages), `models` (side tables),
 `defaults` (the G1 roles), `enforcer` (Casbin model, snapshot and change stamp, per-user views),
 `scope` (grants → SQL and the same test on a row), `service` (validated, audited changes),
-`explain` (`what_can`, `why`), `cli`, `demo` (roles for `kehu serve --demo`), `migrations/versions` (the `permissions` branch), `locale`.
+`explain` (`what_can`, `why`), `screens` (the admin screens under /admin/permissions), `cli`, `demo` (roles for `kehu serve --demo`), `migrations/versions` (the `permissions` branch), `locale`.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def register_manifest():
         version=__version__,
         depends=(),
         migrations=Path(__file__).parent / "migrations" / "versions",
+        templates=Path(__file__).parent / "templates",
         description_zh="角色、Casbin 访问策略（允许/拒绝，拒绝优先）、客户范围（本人/本部门/本部门及下级/全部）、"
                        "保密级别与字段权限（隐藏/脱敏/只读/可写），变更留审计日志",
         description_en="Roles, Casbin access policies (allow / deny, deny overrides), customer scopes (own / "
@@ -96,6 +97,20 @@ def demo_users_ready(app, roles):
     from kehu_permissions.demo import assign_demo_roles
 
     assign_demo_roles(app, roles)
+
+
+@hookimpl
+def register_menu_items():
+    from kehu_permissions.screens import MENU
+
+    return [MENU]
+
+
+@hookimpl
+def register_routes():
+    from kehu_permissions.screens import routes
+
+    return routes()
 
 
 @hookimpl
