@@ -48,6 +48,7 @@ def site(make_kehu):
         "code": customer.code, "contact_id": str(customer.contacts[0].id), "department_id": str(department),
         "user_id": str(user.id), "key": "wechat_group", "name": "tags", "token_id": str(token.id),
         "tag_id": str(tag["id"]), "file_path": "kehu.css", "path": "openapi.json",
+        "role_key": "sales", "policy_id": "1",
     }
     return app, values
 

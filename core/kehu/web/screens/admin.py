@@ -78,6 +78,22 @@ def single_team(kehu: Any) -> bool:
     return not any(h.get_hookimpls() for h in hooks)
 
 
+def access_links(kehu: Any, actor: Any) -> list[Any]:
+    """The admin menu entries of the plugins that answer permission questions (their roles and
+    policies screens), as far as `actor` may open them; empty in single-team mode.
+
+    Found through the hooks, so core names no permissions plugin.
+    """
+    deciders = {impl.plugin for impl in kehu.hook.permission_allowed.get_hookimpls()}
+    links = []
+    for impl in kehu.hook.register_menu_items.get_hookimpls():
+        if impl.plugin not in deciders:
+            continue
+        items = impl.function(**{name: kehu for name in impl.argnames if name == "app"}) or ()
+        links += [i for i in items if i.admin and (i.permission is None or kehu.allowed(actor, *i.permission))]
+    return sorted(links, key=lambda i: (i.order, i.label))
+
+
 def _problem(request: Request, exc: Exception) -> Response:
     status = 403 if isinstance(exc, Forbidden) else 404
     lang = language_of(request)

@@ -16,7 +16,9 @@ from kehu.errors import ValidationFailed
 from kehu.i18n import N_, gettext
 from kehu.web.deps import ActorDep, KehuDep, LangDep
 from kehu.web.screens import HANDLERS
-from kehu.web.screens.admin import INVALID, Form, department_choices, done, field_errors, one, router, single_team
+from kehu.web.screens.admin import (
+    INVALID, Form, access_links, department_choices, done, field_errors, one, router, single_team,
+)
 from kehu.web.screens.render import page
 
 LABELS = {"name": N_("Name"), "parent_id": N_("Parent department")}
@@ -45,7 +47,7 @@ def subtree(tree: list[directory.DepartmentNode], root: int) -> set[int]:
 def departments_list(request: Request, kehu: KehuDep, actor: ActorDep, lang: LangDep) -> Response:
     tree = directory.department_tree(kehu, actor)
     return page(request, "kehu/admin/departments.html", actor=actor, lang=lang, tree=tree,
-                single_team=single_team(kehu))
+                single_team=single_team(kehu), access_links=access_links(kehu, actor))
 
 
 @get("/new", sync_to_thread=True)

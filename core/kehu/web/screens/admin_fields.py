@@ -20,7 +20,7 @@ from kehu.i18n import N_, gettext
 from kehu.validation import VALIDATORS
 from kehu.web.deps import ActorDep, KehuDep, LangDep
 from kehu.web.screens import HANDLERS
-from kehu.web.screens.admin import INVALID, Form, done, field_errors, many, one, router, single_team
+from kehu.web.screens.admin import INVALID, Form, access_links, done, field_errors, many, one, router, single_team
 from kehu.web.screens.render import page
 
 LABELS = {
@@ -104,7 +104,8 @@ def _list_page(request: Request, kehu: Any, actor: Any, lang: str, sub_form: dic
                 categories=categories, retired=customfields.retired_fields(kehu), origin=lambda f: _origin(kehu, f, lang),
                 types=_t(lang, TYPE_LABELS), customer_types=_t(lang, CUSTOMER_TYPE_LABELS),
                 category_options=[(k, category_label(k, lang)) for k in CATEGORIES],
-                sub_form=sub_form, sub_errors=sub_errors, labels=_t(lang, LABELS), single_team=single_team(kehu))
+                sub_form=sub_form, sub_errors=sub_errors, labels=_t(lang, LABELS), single_team=single_team(kehu),
+                access_links=access_links(kehu, actor))
 
 
 @post("/subcategories", sync_to_thread=True)

@@ -18,7 +18,7 @@ from kehu.errors import PluginError
 from kehu.i18n import N_, gettext
 from kehu.web.deps import ActorDep, KehuDep, LangDep
 from kehu.web.screens import HANDLERS
-from kehu.web.screens.admin import Form, done, router, single_team
+from kehu.web.screens.admin import Form, access_links, done, router, single_team
 from kehu.web.screens.render import page
 
 
@@ -42,7 +42,7 @@ def plugin_rows(kehu: Any, lang: str) -> list[dict[str, Any]]:
 def plugins_list(request: Request, kehu: KehuDep, actor: ActorDep, lang: LangDep) -> Response:
     kehu.authorize(actor, "configure", "plugin")
     return page(request, "kehu/admin/plugins.html", actor=actor, lang=lang, plugins=plugin_rows(kehu, lang),
-                single_team=single_team(kehu))
+                single_team=single_team(kehu), access_links=access_links(kehu, actor))
 
 
 def _set(request: Request, kehu: Any, actor: Any, lang: str, name: str, enabled: bool) -> Response:
