@@ -22,6 +22,7 @@ import pytest
 
 from kehu.app import Kehu
 from kehu.config import Settings
+from kehu.demo import generate
 from kehu.testing import make_user, valid_uscc
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -66,6 +67,9 @@ def server(tmp_path_factory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("kehu-e2e")
     app = Kehu(Settings.from_env(data_dir=data))
     app.set_plugin_enabled("tags", True)
+    app.db.engine.dispose()
+    app = Kehu(Settings.from_env(data_dir=data))  # with tags on
+    generate(app, 40, seed=7)  # realistic neighbours in the list (and in the screenshots)
     make_user(app, "zhangli", password=PASSWORD, display_name="张丽")
     app.db.engine.dispose()
     port = _free_port()
@@ -130,6 +134,7 @@ def test_sign_in_create_fix_find_tag_edit_and_see_history(chromium, server):
 
     # Found in the list with a combined filter from the filter panel (grade and city).
     page.goto(f"{server}/customers")
+    page.fill("input[name=q]", "西湖云")
     page.click("summary:has-text('客户等级')")
     page.select_option("select[name=grade__in]", ["A"])
     page.click("summary:has-text('市')")
@@ -157,7 +162,7 @@ def test_sign_in_create_fix_find_tag_edit_and_see_history(chromium, server):
     assert "张丽" in history and "A类（高价值） → B类（中等价值）" in history and "季度复核调整等级" in history
     page.screenshot(path=SCREENSHOTS / "detail.png", full_page=True)
 
-    page.goto(f"{server}/customers?grade__in=A&grade__in=B&sort=name")
+    page.goto(f"{server}/customers?grade__in=A&grade__in=B&sort=-id")
     page.screenshot(path=SCREENSHOTS / "list.png", full_page=True)
     page.goto(f"{server}/tags")
     assert "区域-华东" in page.inner_text("main")
