@@ -84,10 +84,10 @@ def access_links(kehu: Any, actor: Any) -> list[Any]:
 
     Found through the hooks, so core names no permissions plugin.
     """
-    deciders = {impl.plugin for impl in kehu.hook.permission_allowed.get_hookimpls()}
+    deciders = {id(impl.plugin) for impl in kehu.hook.permission_allowed.get_hookimpls()}  # plugins: maybe unhashable
     links = []
     for impl in kehu.hook.register_menu_items.get_hookimpls():
-        if impl.plugin not in deciders:
+        if id(impl.plugin) not in deciders:
             continue
         items = impl.function(**{name: kehu for name in impl.argnames if name == "app"}) or ()
         links += [i for i in items if i.admin and (i.permission is None or kehu.allowed(actor, *i.permission))]
