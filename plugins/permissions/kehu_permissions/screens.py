@@ -132,12 +132,14 @@ def _departments(kehu) -> list[dict[str, Any]]:
 
     def walk(parent: int | None, depth: int) -> None:
         for row in sorted(children.get(parent, []), key=lambda r: r.name):
-            out.append({"id": row.id, "name": row.name, "depth": depth, "indented": "\u3000" * depth + row.name})
+            out.append({"id": row.id, "name": row.name, "parent_id": row.parent_id, "depth": depth,
+                        "indented": "\u3000" * depth + row.name})
             walk(row.id, depth + 1)
 
     walk(None, 0)
     known = {d["id"] for d in out}
-    out += [{"id": r.id, "name": r.name, "depth": 0, "indented": r.name} for r in rows if r.id not in known]
+    out += [{"id": r.id, "name": r.name, "parent_id": None, "depth": 0, "indented": r.name}
+            for r in rows if r.id not in known]
     return out
 
 
@@ -464,6 +466,18 @@ def _holder_page(request: Request, kehu, actor, lang: str, kind: str, chosen: st
                     if via != "user":
                         inherited.append({"key": h.key, "label": h.label_en if lang == "en" else h.label_zh,
                                           "via": _via(via, lang)})
+        else:  # roles of the departments above reach this one's members too
+            by_id = {d["id"]: d for d in departments}
+            above = []
+            parent = holder["parent_id"]
+            while parent is not None and parent in by_id and parent not in above:
+                above.append(parent)
+                parent = by_id[parent]["parent_id"]
+            for r in roles:
+                for a in r.assignments:
+                    if a.department_id in above:
+                        inherited.append({"key": r.key, "label": r.label(lang),
+                                          "via": _via(f"department:{a.department}", lang)})
     held_keys = {h["key"] for h in held}
     return page(request, "kehu_permissions/holder.html", status=status, actor=actor, lang=lang,
                 tab="users" if kind == "user" else "departments", kind=kind, holder=holder,

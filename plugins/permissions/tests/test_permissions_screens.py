@@ -293,3 +293,27 @@ def test_labels_and_descriptions_are_escaped_and_posts_need_the_csrf_token(app, 
         # and delete it, confirmed
         assert post(admin, token, f"{ROOT}/roles/evil/delete", reason="test").status_code == 303
     assert "evil" not in {r.key for r in service.list_roles(app, app.system_actor)}
+
+
+def test_a_reader_of_policies_sees_everything_but_changes_nothing(app, bare):
+    service.create_role(app, app.system_actor, {
+        "key": "auditor", "label_zh": "审计", "label_en": "Auditor",
+        "policies": [{"resource": "policy", "action": "read"}]})
+    service.assign(app, app.system_actor, "auditor", user="mkt1")
+    service.assign(app, app.system_actor, "sales", department="销售中心")
+    before = audit_count(app)
+    with signed_in(app, "mkt1") as (reader, token):
+        assert f'href="{ROOT}"' in reader.get("/customers").text
+        page = reader.get(f"{ROOT}/roles/support")
+        assert page.status_code == 200 and "<select" not in page.text.split('id="fields"')[1].split("</section>")[0]
+        assert "hidden" in page.text or "隐藏" in page.text
+        assert reader.get(f"{ROOT}/audit").status_code == 200
+        # a department's page shows the roles of the departments above it
+        page = reader.get(f"{ROOT}/departments?department={bare.departments['上海组']}")
+        assert "销售中心" in page.text and "/admin/permissions/roles/sales" in page.text
+        # a user's page shows roles held through a department
+        page = reader.get(f"{ROOT}/users?user={bare.users['sales1']}")
+        assert "/admin/permissions/roles/sales" in page.text and "销售中心" in page.text
+        assert reader.get(f"{ROOT}/roles/support/delete").status_code == 403
+        assert post(reader, token, f"{ROOT}/roles/support/fields", **{"rule:*": "write"}).status_code == 403
+    assert audit_count(app) == before
