@@ -1,15 +1,22 @@
-"""The generated screens follow the same rules: rows, 404 outside the scope, masked and hidden fields."""
+"""The generated screens follow the same rules: rows, 404 outside the scope, masked and hidden fields;
+and the plugin's admin screens (issue 4, SPEC H4): an admin configures roles, rules, field rules and
+holders on screens, and what they set is what users get, at once, in every process."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from litestar.testing import TestClient
+from sqlalchemy import select
 
-from kehu.testing import sign_in
+from kehu.models import Customer
+from kehu.testing import make_user, sign_in
 from kehu.web import create_web_app
-from perms_helpers import ID_NUMBER, MOBILE
+from kehu_permissions import service
+from perms_helpers import ID_NUMBER, MOBILE, build_org, listed
 
 
 @contextmanager
@@ -36,16 +43,6 @@ def test_screens_show_only_what_the_reader_may_see(org):
 
 
 # --- the admin screens (issue 4, SPEC H4): an admin configures everything on screens ----------------
-
-import re  # noqa: E402
-
-import pytest  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-
-from kehu.models import Customer  # noqa: E402
-from kehu.testing import make_user  # noqa: E402
-from kehu_permissions import service  # noqa: E402
-from perms_helpers import build_org, listed  # noqa: E402
 
 ROOT = "/admin/permissions"
 
@@ -80,7 +77,7 @@ def credit_code(app, code):
         return session.scalar(select(Customer.credit_code).where(Customer.code == code))
 
 
-def test_an_admin_builds_sales_support_and_a_department_head_on_the_screens(app, bare, make_kehu):
+def test_an_admin_builds_sales_support_and_a_department_head_on_the_screens(app, bare):
     org = bare
     d, u = org.departments, org.users
     with signed_in(app, "boss") as (admin, token):
@@ -247,7 +244,7 @@ def test_the_audit_log_screen_shows_changes_newest_first_filtered_by_role(app, b
         assert "role changed" in page.text and "role assigned" not in page.text
 
 
-def test_a_non_admin_gets_403_everywhere_and_no_menu(app, org, make_kehu):
+def test_a_non_admin_gets_403_everywhere_and_no_menu(app, org):
     before = audit_count(app)
     with signed_in(app, "sales1") as (sales, token):
         assert ROOT not in sales.get("/customers").text
