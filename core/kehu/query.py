@@ -242,8 +242,11 @@ def base_conditions(
     """The WHERE of every read: the permission scope, soft deletion, D5's default, the conditions."""
     where: list[ColumnElement[bool]] = list(app.scope(actor, action))
     where.append(Customer.deleted_at.is_not(None) if deleted else Customer.deleted_at.is_(None))
-    # D5: inactive and dormant customers are left out unless asked for by a status condition.
-    if not include_hidden and not any(c.key == "status" for c in conditions):
+    # D5: inactive and dormant customers are left out unless asked for — by `include_hidden` or a
+    # status condition, and only by somebody who may list them (else a status filter would be a
+    # way round `list_hidden`: it then works among the customers shown by default).
+    asked = any(c.key == "status" for c in conditions) and app.allowed(actor, "list_hidden")
+    if not include_hidden and not asked:
         where.append(Customer.status.not_in(HIDDEN_BY_DEFAULT))
     where += [c.clause for c in conditions]
     return where

@@ -492,6 +492,11 @@ def remove_contact(app, actor: Actor, code: str, contact_id: int, *, version: in
                    reason: str | None = None) -> Contact:
     with _writing(app) as session:
         customer = _for_change(app, session, actor, code, "update", version)
+        # Removing a contact writes all of its fields (and may make another one primary): only
+        # somebody who may write every contact field may do it.
+        access = app.field_access(actor)
+        if any(access.get(f"contacts.{key}", Access.WRITE) != Access.WRITE for key in CONTACT_KEYS):
+            raise ValidationFailed([FieldError(f"contacts[{contact_id}]", "field_forbidden")])
         contact = _contact_of(customer, contact_id)
         before = plain_contact(contact)
         customer.contacts.remove(contact)

@@ -156,7 +156,7 @@ def register_filters(app):
         FilterDef("contact_mobile", "联系人手机", "Contact mobile", ("eq", "contains", "startswith"),
                   _contact(Contact.mobile), access_key="contacts.mobile"),
         FilterDef("not_contacted_days", "未联系天数", "Not contacted for (days)", ("gte",),
-                  _not_contacted, value_type=T.INTEGER),
+                  _not_contacted, value_type=T.INTEGER, access_key="last_contact_date"),
         FilterDef("needs_completion", "待补全", "Needs completion", ("eq",), _needs_completion,
                   value_type=T.BOOLEAN),
     ]

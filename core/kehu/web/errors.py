@@ -14,6 +14,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.exc import DataError
 
 from kehu.defaults.core_fields import CONTACT_FIELDS
 from kehu.errors import KehuError
@@ -167,7 +168,19 @@ def unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(500, "error", render("error", language_of(request)))
 
 
+def bad_value(request: Request, exc: DataError) -> Response:
+    """A value the database cannot hold at all (a NUL character, a number past 64 bits) that slipped
+    past the checks: the request's fault, answered as one — never a 500."""
+    log.info("refused %s %s: %s", request.method, request.url.path, exc.orig)
+    lang = language_of(request)
+    message = render("bad_request", lang, detail=gettext(lang, "a value the database cannot store"))
+    if is_screen(request):
+        return screen_error(request, 400, message)
+    return error_response(400, "bad_request", message)
+
+
 EXCEPTION_HANDLERS = {
+    DataError: bad_value,
     KehuError: kehu_error,
     HTTPException: http_error,
     Exception: unexpected_error,

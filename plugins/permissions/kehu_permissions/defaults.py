@@ -4,7 +4,7 @@ The mapping (the README's table says the same):
 
 | Role | May do (Casbin rules) | Which customers (G2 level) | Fields |
 |---|---|---|---|
-| sales 销售 | list, read, change, export customers; read and create tags | own (owner = the user), up to confidential | basic profile (`@basic`) read only — changes go through G4 requests; the rest in full |
+| sales 销售 | list, read, change, export customers; read and create tags | own (owner = the user), up to confidential | basic profile (`@basic`), owner and department read only — changes go through G4 requests / the head; the rest in full |
 | support 客服 | list, read, change customers; read and create tags | all, up to internal | contact information and preference tags (read and write), interactions read, name/type/code read; everything else hidden (identity numbers included) |
 | marketing 市场 | list, read customers; read tags | all, up to internal | everything read only; ID numbers hidden, contact mobiles masked |
 | department_head 部门负责人 | list (dormant/inactive too), read, create, change, export customers; read and create tags | department and below, up to confidential | everything |
@@ -54,7 +54,8 @@ G1_ROLES: tuple[DefaultRole, ...] = (
         " / Own customers in full; may not change the basic profile directly (G1).",
         _customers("own", "confidential", "list", "read", "update", "export")
         + (allow("tag", "read"), allow("tag", "create")),
-        {"@basic": Access.READ},
+        # Owner and department decide who sees a customer: moving one is the head's decision.
+        {"@basic": Access.READ, "owner": Access.READ, "department": Access.READ},
     ),
     DefaultRole(
         "support", "客服", "Support",

@@ -23,6 +23,7 @@ from kehu.errors import FieldError, NotFound, ValidationFailed
 from kehu.fields import Access
 from kehu.messages import render
 from kehu.models import Customer, Department, User
+from kehu.query import base_conditions
 from kehu_permissions import vocabulary as v
 from kehu_permissions.enforcer import ActorView, engine, is_system, role_access
 from kehu_permissions.scope import Grant, matches, simplify
@@ -137,7 +138,7 @@ def why(app, user: Actor | str | int, action: str, resource: str, customer_code:
     elif not allowed and any(p.effect == "deny" for p in rules):
         reasons.append(Reason("permissions_why_denied_by", effect="deny"))
     if customer_code is not None and resource == "customer" and allowed:
-        allowed = _customer_reasons(app, view, name, action, customer_code, reasons)
+        allowed = _customer_reasons(app, view, name, action, customer_code, reasons, actor or who)
     reasons.append(Reason("permissions_why_allowed" if allowed else "permissions_why_not_allowed",
                           effect="allow" if allowed else "deny"))
     access = None
@@ -208,9 +209,13 @@ def _role_reasons(app, view: ActorView, name: str) -> list[Reason]:
     return reasons
 
 
-def _customer_reasons(app, view: ActorView, name: str, action: str, code: str, reasons: list[Reason]) -> bool:
+def _customer_reasons(app, view: ActorView, name: str, action: str, code: str, reasons: list[Reason],
+                      reader: Actor) -> bool:
+    # Only a customer the person asking may read themselves is described (a deleted one or one
+    # outside their own view reads exactly like a missing code): the preview is no way round scopes.
     with app.db.read() as session:
-        customer = session.scalar(select(Customer).where(Customer.code == code))
+        customer = session.scalar(select(Customer).where(
+            Customer.code == code, *base_conditions(app, reader, include_hidden=True)))
         if customer is None:
             reasons.append(Reason("permissions_why_customer_missing", {"code": code}, effect="deny"))
             return False
