@@ -138,7 +138,7 @@ def why(app, user: Actor | str | int, action: str, resource: str, customer_code:
     elif not allowed and any(p.effect == "deny" for p in rules):
         reasons.append(Reason("permissions_why_denied_by", effect="deny"))
     if customer_code is not None and resource == "customer" and allowed:
-        allowed = _customer_reasons(app, view, name, action, customer_code, reasons, actor or who)
+        allowed = _customer_reasons(app, view, name, action, customer_code, reasons, actor)
     reasons.append(Reason("permissions_why_allowed" if allowed else "permissions_why_not_allowed",
                           effect="allow" if allowed else "deny"))
     access = None
@@ -210,12 +210,14 @@ def _role_reasons(app, view: ActorView, name: str) -> list[Reason]:
 
 
 def _customer_reasons(app, view: ActorView, name: str, action: str, code: str, reasons: list[Reason],
-                      reader: Actor) -> bool:
-    # Only a customer the person asking may read themselves is described (a deleted one or one
-    # outside their own view reads exactly like a missing code): the preview is no way round scopes.
+                      reader: Actor | None) -> bool:
+    # Only a customer the person asking (`reader`; None: code or the CLI, trusted) may read is
+    # described — a deleted one, or one outside their own view, reads exactly like a missing code:
+    # the preview is no way round scopes.
+    where = (base_conditions(app, reader, include_hidden=True) if reader is not None
+             else [Customer.deleted_at.is_(None)])
     with app.db.read() as session:
-        customer = session.scalar(select(Customer).where(
-            Customer.code == code, *base_conditions(app, reader, include_hidden=True)))
+        customer = session.scalar(select(Customer).where(Customer.code == code, *where))
         if customer is None:
             reasons.append(Reason("permissions_why_customer_missing", {"code": code}, effect="deny"))
             return False
