@@ -14,7 +14,7 @@ from kehu.errors import ValidationFailed
 from kehu.testing import api_headers, make_user, sign_in
 from kehu.web import create_web_app
 from kehu_permissions import service
-from perms_helpers import listed
+from perms_helpers import build_org, listed
 
 
 def test_a_status_filter_does_not_list_dormant_customers_without_list_hidden(org):
@@ -80,3 +80,13 @@ def test_sales_may_not_move_a_customer_to_another_department(org):
     with pytest.raises(ValidationFailed) as refused:
         records.update_customer(org.app, org.actor("sales1"), code, {"department": "华北销售部"}, version=1)
     assert refused.value.errors[0].rule == "field_forbidden"
+
+
+def test_a_hidden_tags_field_closes_the_tag_vocabulary_and_its_counts(make_kehu):
+    app = make_kehu(enable=["permissions", "tags"])
+    build_org(app)
+    service.set_field_rules(app, app.system_actor, "support", {"*": "hidden", "@contact": "write"})
+    with TestClient(create_web_app(app)) as client:
+        hidden = client.get("/api/tags", headers=api_headers(app, "support1"))
+        shown = client.get("/api/tags", headers=api_headers(app, "mkt1"))
+    assert hidden.status_code == 403 and shown.status_code == 200

@@ -31,7 +31,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kehu.actors import Actor
-from kehu.errors import FieldError, NotFound, ValidationFailed
+from kehu.fields import Access
+from kehu.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from kehu.models import ChangeLog, Customer, User
 from kehu.query import base_conditions
 from kehu.records import Saved
@@ -80,8 +81,14 @@ def resolve(session: Session, names: Iterable[str]) -> dict[str, str]:
 
 
 def list_tags(app, actor: Actor, *, dimension: str | None = None, tag_id: int | None = None) -> list[dict[str, Any]]:
-    """Every tag with its usage: the customers (not deleted, within the actor's scope) carrying it."""
+    """Every tag with its usage: the customers (not deleted, within the actor's scope) carrying it.
+
+    Somebody who may not see the `tags` field of customers may not read the vocabulary either:
+    its usage counts would tell which of the customers they see carry which tags.
+    """
     app.authorize(actor, "read", RESOURCE)
+    if app.field_access(actor).get(FIELD) in (Access.HIDDEN, Access.MASKED):
+        raise Forbidden(action="read", resource=RESOURCE)
     with app.db.read() as session:
         return read_tags(app, session, actor, dimension=dimension, tag_id=tag_id)
 
